@@ -1,0 +1,360 @@
+//! `airlock`: run untrusted code hermetically and see what it did.
+
+mod exit;
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use airlock::{
+    Error, Limits, Mount, Outcome, Policy, RunRequest, Sandbox, SandboxConfig, Status, Stdin,
+};
+use clap::{Args, Parser, Subcommand};
+
+/// Run untrusted WebAssembly hermetically on Wasmtime, under hard limits.
+///
+/// Nothing of the host is visible to the guest unless granted with --dir, --ro-dir or --env:
+/// no host files, no host environment, no network.
+#[derive(Parser, Debug)]
+#[command(name = "airlock", version, about, long_about, after_help = EXIT_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXIT_HELP: &str = "Exit codes: the guest's own exit code when it exits; otherwise
+  64 usage error         65 invalid module/too large   66 input unreadable
+  67 missing entry point 68 unknown import             69 guest runtime unavailable
+  70 internal error      74 cache error                78 bad setting (mount, limit)
+  124 timeout            134 trap                      137 memory limit
+  152 fuel exhausted     153 output limit";
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a WASI command: a preview 1 module (`_start`) or a preview 2 component
+    /// (`wasi:cli/run`), binary or text (.wat).
+    Run(RunArgs),
+    /// Check a module or component and say exactly what is wrong with it.
+    Validate {
+        /// The .wasm or .wat file.
+        file: PathBuf,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inspect or clear the compiled-code cache.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CacheAction {
+    /// Where the cache is and what it holds.
+    Info,
+    /// Delete every cached entry.
+    Clear,
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// The .wasm or .wat file to run.
+    file: PathBuf,
+    /// Arguments passed to the guest (after `--`).
+    #[arg(last = true)]
+    args: Vec<String>,
+    /// Mount a host directory read-write, as HOST or HOST::GUEST.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+    /// Mount a host directory read-only, as HOST or HOST::GUEST.
+    #[arg(long = "ro-dir", value_name = "HOST[::GUEST]")]
+    ro_dirs: Vec<String>,
+    /// Set an environment variable in the guest: KEY=VALUE, or KEY to pass the host's value.
+    #[arg(long = "env", value_name = "KEY[=VALUE]")]
+    envs: Vec<String>,
+    /// Read the guest's stdin from FILE instead of airlock's own stdin.
+    #[arg(long, value_name = "FILE")]
+    stdin: Option<PathBuf>,
+    /// Wall-clock limit for the whole run, host calls included (e.g. 500ms, 2s, 1m).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    timeout: Duration,
+    /// Fuel limit (about one unit per instruction). Default: unmetered.
+    #[arg(long)]
+    fuel: Option<u64>,
+    /// Memory limit per linear memory (e.g. 64MiB, 1GiB).
+    #[arg(long, default_value = "256MiB", value_parser = parse_size)]
+    memory: u64,
+    /// Output kept per stream; a guest writing more is stopped (e.g. 64KiB, 1MiB).
+    #[arg(long = "max-output", default_value = "1MiB", value_parser = parse_size)]
+    max_output: u64,
+    /// Print the outcome as JSON on stdout instead of forwarding the guest's streams.
+    #[arg(long)]
+    json: bool,
+    /// Do not read or write the compiled-code cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 500ms, 2s, 1m)"))?;
+    if d.is_zero() {
+        return Err("must be greater than zero".into());
+    }
+    Ok(d)
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let b: bytesize::ByteSize = s
+        .parse()
+        .map_err(|e| format!("{e} (examples: 65536, 64KiB, 1MiB, 2GiB)"))?;
+    if b.as_u64() == 0 {
+        return Err("must be greater than zero".into());
+    }
+    Ok(b.as_u64())
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { 0 };
+            let _ = e.print();
+            return code_of(code);
+        }
+    };
+    let code = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate { file, json } => validate(&file, json),
+        Command::Cache { action } => cache(action),
+    };
+    code_of(code)
+}
+
+fn code_of(code: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+fn report_error(e: &Error, json: bool) -> i32 {
+    let code = exit::for_error(e.kind());
+    if json {
+        let doc = serde_json::json!({
+            "status": { "kind": e.kind().as_str(), "message": e.to_string(), "detail": error_detail(e) },
+            "exit_code": code,
+        });
+        println!("{doc}");
+    } else {
+        eprintln!("airlock: {e}");
+    }
+    code
+}
+
+fn error_detail(e: &Error) -> serde_json::Value {
+    match e {
+        Error::InvalidModule(m) => serde_json::to_value(m).unwrap_or_default(),
+        Error::UnknownImport { module, field } => {
+            serde_json::json!({ "module": module, "field": field })
+        }
+        Error::MissingEntry {
+            expected, found, ..
+        } => serde_json::json!({ "expected": expected, "found": found }),
+        Error::TooLarge { size, limit } => serde_json::json!({ "size": size, "limit": limit }),
+        _ => serde_json::Value::Null,
+    }
+}
+
+fn sandbox(no_cache: bool) -> Result<Sandbox, Error> {
+    let mut config = SandboxConfig::default();
+    if no_cache {
+        config.cache_dir = None;
+    }
+    Sandbox::new(config)
+}
+
+fn parse_mount(spec: &str, writable: bool) -> Mount {
+    let (host, guest) = match spec.split_once("::") {
+        Some((h, g)) => (h.to_string(), g.to_string()),
+        None => (spec.to_string(), spec.to_string()),
+    };
+    Mount {
+        host: host.into(),
+        guest,
+        writable,
+    }
+}
+
+fn parse_env(spec: &str) -> Result<(String, String), Error> {
+    match spec.split_once('=') {
+        Some((k, v)) => Ok((k.to_string(), v.to_string())),
+        // `--env KEY` grants the host's value of KEY, explicitly.
+        None => std::env::var(spec)
+            .map(|v| (spec.to_string(), v))
+            .map_err(|_| {
+                Error::Config(format!(
+                    "--env {spec}: no such variable in the host environment"
+                ))
+            }),
+    }
+}
+
+fn run(a: RunArgs) -> i32 {
+    let json = a.json;
+    match run_inner(a) {
+        Ok(outcome) => finish(&outcome, json),
+        Err(e) => report_error(&e, json),
+    }
+}
+
+fn run_inner(a: RunArgs) -> Result<Outcome, Error> {
+    let mut policy = Policy::default();
+    policy
+        .mounts
+        .extend(a.dirs.iter().map(|d| parse_mount(d, true)));
+    policy
+        .mounts
+        .extend(a.ro_dirs.iter().map(|d| parse_mount(d, false)));
+    policy.env = a
+        .envs
+        .iter()
+        .map(|e| parse_env(e))
+        .collect::<Result<_, _>>()?;
+    policy.args = a.args;
+    policy.stdin = match &a.stdin {
+        Some(path) => {
+            let mut bytes = Vec::new();
+            std::fs::File::open(path)
+                .and_then(|f| f.take(1 << 30).read_to_end(&mut bytes))
+                .map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+            Stdin::Bytes(bytes)
+        }
+        None => Stdin::Inherit,
+    };
+    let limits = Limits {
+        timeout: a.timeout,
+        fuel: a.fuel,
+        memory_bytes: a.memory,
+        max_output_bytes: a.max_output,
+        ..Limits::default()
+    };
+    limits.validate()?;
+    let sandbox = sandbox(a.no_cache)?;
+    let program = sandbox.load_file(&a.file)?;
+    let mut request = RunRequest::new(limits, policy);
+    if !a.json {
+        request.stdout_sink = Some(Box::new(std::io::stdout()));
+        request.stderr_sink = Some(Box::new(std::io::stderr()));
+    }
+    sandbox.run(&program, request)
+}
+
+fn finish(outcome: &Outcome, json: bool) -> i32 {
+    let code = exit::for_status(&outcome.status);
+    if json {
+        match serde_json::to_string(outcome) {
+            Ok(s) => println!("{s}"),
+            Err(e) => eprintln!("airlock: cannot encode the outcome: {e}"),
+        }
+        return code;
+    }
+    match &outcome.status {
+        Status::Exited { code } if !(0..=255).contains(code) => {
+            eprintln!(
+                "airlock: the guest exited with code {code}, outside 0..=255; exiting with 1"
+            );
+        }
+        Status::Exited { .. } => {}
+        Status::Trap { backtrace, .. } => {
+            eprintln!("airlock: {}", outcome.status);
+            for (i, f) in backtrace.iter().enumerate() {
+                eprintln!("  #{i} {f}");
+            }
+        }
+        other => eprintln!("airlock: {other}"),
+    }
+    code
+}
+
+fn validate(file: &std::path::Path, json: bool) -> i32 {
+    let sandbox = match sandbox(false) {
+        Ok(s) => s,
+        Err(e) => return report_error(&e, json),
+    };
+    match sandbox.load_file(file) {
+        Ok(p) => {
+            if json {
+                let doc = serde_json::json!({
+                    "status": { "kind": "valid" },
+                    "kind": p.kind(),
+                    "size": p.size(),
+                    "sha256": p.sha256_hex(),
+                    "imports": p.imports(),
+                    "exports": p.exports(),
+                });
+                println!("{doc}");
+            } else {
+                let what = match p.kind() {
+                    airlock::WasmKind::Module => "WASI preview 1 command module",
+                    airlock::WasmKind::Component => "WASI preview 2 command component",
+                };
+                println!(
+                    "{}: valid {what}, {} bytes, sha256 {}",
+                    file.display(),
+                    p.size(),
+                    p.sha256_hex()
+                );
+                println!("  imports: {}", list(p.imports()));
+                println!("  exports: {}", list(p.exports()));
+            }
+            0
+        }
+        Err(e) => report_error(&e, json),
+    }
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "(none)".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+fn cache(action: CacheAction) -> i32 {
+    let sandbox = match sandbox(false) {
+        Ok(s) => s,
+        Err(e) => return report_error(&e, false),
+    };
+    let Some(cache) = sandbox.cache() else {
+        eprintln!("airlock: no cache directory could be determined (set AIRLOCK_CACHE_DIR)");
+        return exit::CACHE;
+    };
+    let result = match action {
+        CacheAction::Info => cache.info().map(|i| {
+            println!("cache directory: {}", i.dir.display());
+            println!("entries: {} ({} bytes)", i.entries, i.bytes);
+            if i.stale_entries > 0 {
+                println!(
+                    "stale entries (other airlock/wasmtime versions or settings): {} ({} bytes)",
+                    i.stale_entries, i.stale_bytes
+                );
+            }
+        }),
+        CacheAction::Clear => cache.clear().map(|n| {
+            println!("removed {n} cache entries from {}", cache.root().display());
+        }),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(source) => report_error(
+            &Error::Cache {
+                path: cache.root().to_path_buf(),
+                source,
+            },
+            false,
+        ),
+    }
+}

@@ -1,0 +1,135 @@
+//! Limits and policy: plain data with safe, finite defaults.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// 1 MiB.
+pub const MIB: u64 = 1024 * 1024;
+
+/// Hard limits on one guest run. Every limit has a finite default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Limits {
+    /// Wall-clock time for the whole run, host calls included. Default 10 s.
+    #[serde(serialize_with = "ser_duration_ms", rename = "timeout_ms")]
+    pub timeout: Duration,
+    /// Fuel (about one unit per WebAssembly instruction). `None` = unmetered (the timeout still
+    /// applies). Default `None`.
+    pub fuel: Option<u64>,
+    /// Bytes of linear memory the guest may have, per memory. Default 256 MiB.
+    pub memory_bytes: u64,
+    /// Bytes of output kept per stream (stdout, stderr). A guest that writes more is stopped
+    /// with [`Status::OutputLimit`](crate::Status::OutputLimit). Default 1 MiB.
+    pub max_output_bytes: u64,
+    /// Elements per table. Default 100,000.
+    pub table_elements: u64,
+    /// Instances, memories and tables a guest may create. Default 16 each.
+    pub max_instances: u32,
+    /// See [`Limits::max_instances`].
+    pub max_memories: u32,
+    /// See [`Limits::max_instances`].
+    pub max_tables: u32,
+}
+
+fn ser_duration_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            timeout: Duration::from_secs(10),
+            fuel: None,
+            memory_bytes: 256 * MIB,
+            max_output_bytes: MIB,
+            table_elements: 100_000,
+            max_instances: 16,
+            max_memories: 16,
+            max_tables: 16,
+        }
+    }
+}
+
+impl Limits {
+    /// Checks that the limits make sense (non-zero timeout and memory).
+    pub fn validate(&self) -> crate::Result<()> {
+        if self.timeout.is_zero() {
+            return Err(crate::Error::Config(
+                "the timeout must be greater than zero".into(),
+            ));
+        }
+        if self.memory_bytes == 0 {
+            return Err(crate::Error::Config(
+                "the memory limit must be greater than zero".into(),
+            ));
+        }
+        if self.memory_bytes > crate::sandbox::MAX_GUEST_MEMORY {
+            return Err(crate::Error::Config(format!(
+                "the memory limit {} is over the largest supported ({} bytes)",
+                self.memory_bytes,
+                crate::sandbox::MAX_GUEST_MEMORY
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A host directory made visible to the guest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mount {
+    /// The directory on the host.
+    pub host: PathBuf,
+    /// The path under which the guest sees it.
+    pub guest: String,
+    /// Whether the guest may create, write and delete in it.
+    pub writable: bool,
+}
+
+impl Mount {
+    /// A read-only mount.
+    pub fn read_only(host: impl Into<PathBuf>, guest: impl Into<String>) -> Self {
+        Mount {
+            host: host.into(),
+            guest: guest.into(),
+            writable: false,
+        }
+    }
+    /// A read-write mount.
+    pub fn read_write(host: impl Into<PathBuf>, guest: impl Into<String>) -> Self {
+        Mount {
+            host: host.into(),
+            guest: guest.into(),
+            writable: true,
+        }
+    }
+}
+
+/// What the guest reads on its standard input.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Stdin {
+    /// Nothing: the first read sees end of file. The default.
+    #[default]
+    Empty,
+    /// These bytes, then end of file.
+    Bytes(Vec<u8>),
+    /// The host process's own standard input, read as the guest asks for it.
+    Inherit,
+}
+
+/// What the guest may see of the host. Nothing is granted unless listed here; there is never
+/// network access.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    /// Directories made visible to the guest.
+    pub mounts: Vec<Mount>,
+    /// Environment variables the guest sees (and no others).
+    pub env: Vec<(String, String)>,
+    /// Arguments after the program name.
+    pub args: Vec<String>,
+    /// The program name the guest sees as `argv[0]`.
+    pub program_name: Option<String>,
+    /// Standard input.
+    #[serde(skip)]
+    pub stdin: Stdin,
+}

@@ -1,0 +1,853 @@
+//! The sandbox: one engine, compiled once, reused for many isolated runs.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{self, ResourceTable};
+use wasmtime::{
+    Config, Engine, InstancePre, Linker, Module, PoolingAllocationConfig, Store, Trap,
+    UpdateDeadline, WasmBacktrace,
+};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p2::bindings::CommandPre;
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::cache::DiskCache;
+use crate::detect::{self, WasmKind};
+use crate::error::{Error, InvalidModule, Result};
+use crate::limiter::Limiter;
+use crate::limits::{Limits, Policy, Stdin};
+use crate::outcome::{Captured, Frame, Outcome, Resources, Status, Stream};
+use crate::output::{CapturePipe, OutputLimitExceeded, Sink};
+use crate::ticker::Ticker;
+
+/// The largest linear memory a guest can be granted (4 GiB, the 32-bit address space).
+pub const MAX_GUEST_MEMORY: u64 = 4 << 30;
+const KEEP_RESIDENT: usize = 64 * 1024;
+const MAX_BACKTRACE: usize = 8;
+const MEMORY_PROGRAMS: usize = 64;
+
+/// How a [`Sandbox`] is built. Settings here shape the compiled code or the allocator; per-run
+/// limits are in [`Limits`].
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Directory of the on-disk compiled-code cache; `None` disables it.
+    /// Default: [`cache::default_dir`](crate::cache::default_dir).
+    pub cache_dir: Option<PathBuf>,
+    /// Largest input accepted, in bytes. Larger files are refused before being read. Default 256 MiB.
+    pub max_input_bytes: u64,
+    /// Fuel metering (needed for [`Limits::fuel`] and the fuel figure). Costs about 10% on
+    /// tight loops. Default on.
+    pub fuel_metering: bool,
+    /// Runs that may be in flight at once in this sandbox (slots of the pooling allocator).
+    /// Default 128.
+    pub max_concurrent_runs: u32,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            cache_dir: crate::cache::default_dir(),
+            max_input_bytes: 256 << 20,
+            fuel_metering: true,
+            max_concurrent_runs: 128,
+        }
+    }
+}
+
+/// One run's request: limits, policy, and where to forward output live.
+#[derive(Default)]
+pub struct RunRequest {
+    /// Hard limits.
+    pub limits: Limits,
+    /// What the guest may see.
+    pub policy: Policy,
+    /// If set, stdout is also written here as the guest writes it (still bounded by the limit).
+    pub stdout_sink: Option<Sink>,
+    /// If set, stderr is also written here as the guest writes it.
+    pub stderr_sink: Option<Sink>,
+}
+
+impl std::fmt::Debug for RunRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunRequest")
+            .field("limits", &self.limits)
+            .field("policy", &self.policy)
+            .field("stdout_sink", &self.stdout_sink.is_some())
+            .field("stderr_sink", &self.stderr_sink.is_some())
+            .finish()
+    }
+}
+
+impl RunRequest {
+    /// A request with these limits and policy and no forwarding.
+    pub fn new(limits: Limits, policy: Policy) -> Self {
+        RunRequest {
+            limits,
+            policy,
+            stdout_sink: None,
+            stderr_sink: None,
+        }
+    }
+}
+
+struct ModuleState {
+    wasi: WasiP1Ctx,
+    limiter: Limiter,
+}
+
+struct ComponentState {
+    ctx: WasiCtx,
+    table: ResourceTable,
+    limiter: Limiter,
+}
+
+impl WasiView for ComponentState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+trait HasLimiter: Send + 'static {
+    fn limiter(&mut self) -> &mut Limiter;
+}
+impl HasLimiter for ModuleState {
+    fn limiter(&mut self) -> &mut Limiter {
+        &mut self.limiter
+    }
+}
+impl HasLimiter for ComponentState {
+    fn limiter(&mut self) -> &mut Limiter {
+        &mut self.limiter
+    }
+}
+
+enum Pre {
+    Module(InstancePre<ModuleState>),
+    Component(CommandPre<ComponentState>),
+}
+
+struct ProgramInner {
+    name: String,
+    kind: WasmKind,
+    sha256: [u8; 32],
+    size: u64,
+    imports: Vec<String>,
+    exports: Vec<String>,
+    engine: Engine,
+    pre: Pre,
+}
+
+/// A compiled, linked program ready to be run any number of times. Cheap to clone.
+#[derive(Clone)]
+pub struct Program {
+    inner: Arc<ProgramInner>,
+}
+
+impl std::fmt::Debug for Program {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Program")
+            .field("name", &self.inner.name)
+            .field("kind", &self.inner.kind)
+            .field("sha256", &self.sha256_hex())
+            .field("size", &self.inner.size)
+            .finish()
+    }
+}
+
+impl Program {
+    /// The name given at load time (usually the file name).
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+    /// Module or component.
+    pub fn kind(&self) -> WasmKind {
+        self.inner.kind
+    }
+    /// SHA-256 of the binary WebAssembly, in hex.
+    pub fn sha256_hex(&self) -> String {
+        hex(&self.inner.sha256)
+    }
+    /// Size of the binary WebAssembly in bytes.
+    pub fn size(&self) -> u64 {
+        self.inner.size
+    }
+    /// Imports as `module::field` (modules) or interface names (components).
+    pub fn imports(&self) -> &[String] {
+        &self.inner.imports
+    }
+    /// Export names.
+    pub fn exports(&self) -> &[String] {
+        &self.inner.exports
+    }
+}
+
+struct Inner {
+    engine: Engine,
+    module_linker: Linker<ModuleState>,
+    component_linker: component::Linker<ComponentState>,
+    provided: HashSet<(String, String)>,
+    cache: Option<DiskCache>,
+    programs: Mutex<HashMap<[u8; 32], Program>>,
+    ticker: Ticker,
+    config: SandboxConfig,
+}
+
+/// Runs WebAssembly guests in isolation. Build one and share it: it is `Send + Sync` and cheap
+/// to clone; every run gets a fresh instance, store, pipes and limits.
+#[derive(Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}
+
+thread_local! {
+    static RUNTIME: std::result::Result<tokio::runtime::Runtime, String> =
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .map_err(|e| e.to_string());
+}
+
+impl Sandbox {
+    /// Builds the engine, linkers and epoch ticker.
+    pub fn new(config: SandboxConfig) -> Result<Sandbox> {
+        let engine =
+            Engine::new(&engine_config(&config)).map_err(|e| Error::internal("engine", e))?;
+
+        let mut module_linker: Linker<ModuleState> = Linker::new(&engine);
+        wasmtime_wasi::p1::add_to_linker_async(&mut module_linker, |s: &mut ModuleState| {
+            &mut s.wasi
+        })
+        .map_err(|e| Error::internal("linker", e))?;
+        let mut component_linker: component::Linker<ComponentState> =
+            component::Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut component_linker)
+            .map_err(|e| Error::internal("linker", e))?;
+
+        // The names the module linker provides, to name unknown imports precisely.
+        let provided = {
+            let mut store = Store::new(
+                &engine,
+                ModuleState {
+                    wasi: WasiCtxBuilder::new().build_p1(),
+                    limiter: Limiter::new(&Limits::default()),
+                },
+            );
+            module_linker
+                .iter(&mut store)
+                .map(|(m, f, _)| (m.to_string(), f.to_string()))
+                .collect()
+        };
+
+        let cache = config
+            .cache_dir
+            .clone()
+            .map(|root| DiskCache::new(root, &fingerprint(&engine)));
+        let ticker =
+            Ticker::start(engine.clone()).map_err(|e| Error::internal("epoch thread", e))?;
+        Ok(Sandbox {
+            inner: Arc::new(Inner {
+                engine,
+                module_linker,
+                component_linker,
+                provided,
+                cache,
+                programs: Mutex::new(HashMap::new()),
+                ticker,
+                config,
+            }),
+        })
+    }
+
+    /// The on-disk cache in use, if any.
+    pub fn cache(&self) -> Option<&DiskCache> {
+        self.inner.cache.as_ref()
+    }
+
+    /// Reads, compiles (or loads from cache) and links a `.wasm` or `.wat` file. Files larger
+    /// than [`SandboxConfig::max_input_bytes`] are refused before being read.
+    pub fn load_file(&self, path: impl AsRef<Path>) -> Result<Program> {
+        let path = path.as_ref();
+        let bytes = read_bounded(path, self.inner.config.max_input_bytes)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.load_bytes(&name, &bytes)
+    }
+
+    /// Compiles (or loads from cache) and links WebAssembly given as bytes (binary or text).
+    pub fn load_bytes(&self, name: &str, bytes: &[u8]) -> Result<Program> {
+        let limit = self.inner.config.max_input_bytes;
+        if bytes.len() as u64 > limit {
+            return Err(Error::TooLarge {
+                size: bytes.len() as u64,
+                limit,
+            });
+        }
+        let (binary, kind) = detect::to_binary(bytes)?;
+        let sha256: [u8; 32] = Sha256::digest(&binary).into();
+        if let Some(p) = self.programs().get(&sha256) {
+            return Ok(p.clone());
+        }
+        let inner = match kind {
+            WasmKind::Module => self.prepare_module(name, &binary, sha256)?,
+            WasmKind::Component => self.prepare_component(name, &binary, sha256)?,
+        };
+        let program = Program {
+            inner: Arc::new(inner),
+        };
+        let mut programs = self.programs();
+        if programs.len() >= MEMORY_PROGRAMS {
+            programs.clear();
+        }
+        programs.insert(sha256, program.clone());
+        Ok(program)
+    }
+
+    fn programs(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Program>> {
+        self.inner
+            .programs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn compile<T>(
+        &self,
+        binary: &[u8],
+        key: String,
+        compile: impl Fn(&Engine, &[u8]) -> wasmtime::Result<T>,
+        deserialize: impl Fn(&Engine, &Path) -> wasmtime::Result<T>,
+        serialize: impl Fn(&T) -> wasmtime::Result<Vec<u8>>,
+    ) -> Result<T> {
+        let engine = &self.inner.engine;
+        if let Some((cache, path)) = self
+            .inner
+            .cache
+            .as_ref()
+            .and_then(|c| c.lookup(&key).map(|p| (c, p)))
+        {
+            match deserialize(engine, &path) {
+                Ok(t) => return Ok(t),
+                Err(_) => cache.remove(&key),
+            }
+        }
+        let compiled = compile(engine, binary).map_err(|e| {
+            Error::InvalidModule(detect::diagnose(binary).unwrap_or_else(|| InvalidModule {
+                message: format!("{e:#}"),
+                offset: None,
+                section: None,
+            }))
+        })?;
+        if let Some(cache) = &self.inner.cache {
+            // A cache that cannot be written only costs speed; the run goes on.
+            if let Ok(bytes) = serialize(&compiled) {
+                let _ = cache.store(&key, &bytes);
+            }
+        }
+        Ok(compiled)
+    }
+
+    fn prepare_module(&self, name: &str, binary: &[u8], sha256: [u8; 32]) -> Result<ProgramInner> {
+        let module = self.compile(
+            binary,
+            format!("{}-module", hex(&sha256)),
+            |e, b| Module::new(e, b),
+            // SAFETY: the file was written by `Module::serialize` of an engine with the same
+            // fingerprint, and its length and checksum were verified by the cache just before.
+            #[allow(unsafe_code)]
+            |e, p| unsafe { Module::deserialize_file(e, p) },
+            |m| m.serialize(),
+        )?;
+        let imports: Vec<String> = module
+            .imports()
+            .map(|i| format!("{}::{}", i.module(), i.name()))
+            .collect();
+        let exports: Vec<String> = module.exports().map(|e| e.name().to_string()).collect();
+        for import in module.imports() {
+            if !self
+                .inner
+                .provided
+                .contains(&(import.module().to_string(), import.name().to_string()))
+            {
+                return Err(Error::UnknownImport {
+                    module: import.module().to_string(),
+                    field: import.name().to_string(),
+                });
+            }
+        }
+        match module.get_export("_start") {
+            Some(wasmtime::ExternType::Func(f))
+                if f.params().len() == 0 && f.results().len() == 0 => {}
+            _ => {
+                return Err(Error::MissingEntry {
+                    what: "module",
+                    expected: "_start".into(),
+                    found: exports.iter().take(8).cloned().collect(),
+                });
+            }
+        }
+        let pre = self
+            .inner
+            .module_linker
+            .instantiate_pre(&module)
+            .map_err(|e| Error::IncompatibleImport {
+                message: format!("{e:#}"),
+            })?;
+        Ok(ProgramInner {
+            name: name.to_string(),
+            kind: WasmKind::Module,
+            sha256,
+            size: binary.len() as u64,
+            imports,
+            exports,
+            engine: self.inner.engine.clone(),
+            pre: Pre::Module(pre),
+        })
+    }
+
+    fn prepare_component(
+        &self,
+        name: &str,
+        binary: &[u8],
+        sha256: [u8; 32],
+    ) -> Result<ProgramInner> {
+        let component = self.compile(
+            binary,
+            format!("{}-component", hex(&sha256)),
+            |e, b| component::Component::new(e, b),
+            // SAFETY: as for modules: written by `serialize` under the same fingerprint, and
+            // verified by the cache just before.
+            #[allow(unsafe_code)]
+            |e, p| unsafe { component::Component::deserialize_file(e, p) },
+            |c| c.serialize(),
+        )?;
+        let engine = &self.inner.engine;
+        let ty = component.component_type();
+        let imports: Vec<String> = ty.imports(engine).map(|(n, _)| n.to_string()).collect();
+        let exports: Vec<String> = ty.exports(engine).map(|(n, _)| n.to_string()).collect();
+        let pre = self
+            .inner
+            .component_linker
+            .instantiate_pre(&component)
+            .map_err(|e| {
+                let msg = format!("{e:#}");
+                match imports.iter().find(|i| msg.contains(&format!("`{i}`"))) {
+                    Some(i) if msg.contains("not found") || msg.contains("no matching") => {
+                        Error::UnknownImport {
+                            module: i.clone(),
+                            field: String::new(),
+                        }
+                    }
+                    _ => Error::IncompatibleImport { message: msg },
+                }
+            })?;
+        let pre = CommandPre::new(pre).map_err(|_| Error::MissingEntry {
+            what: "component",
+            expected: "wasi:cli/run".into(),
+            found: exports.iter().take(8).cloned().collect(),
+        })?;
+        Ok(ProgramInner {
+            name: name.to_string(),
+            kind: WasmKind::Component,
+            sha256,
+            size: binary.len() as u64,
+            imports,
+            exports,
+            engine: engine.clone(),
+            pre: Pre::Component(pre),
+        })
+    }
+
+    /// Runs a program to completion on the calling thread. Never panics or hangs on account of
+    /// the guest: every way a guest can end is a [`Status`].
+    pub fn run(&self, program: &Program, request: RunRequest) -> Result<Outcome> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Inside an async runtime we may not block it: use a helper thread.
+            return std::thread::scope(|s| {
+                s.spawn(|| self.run(program, request))
+                    .join()
+                    .unwrap_or_else(|_| Err(Error::Internal("run thread panicked".into())))
+            });
+        }
+        RUNTIME.with(|rt| match rt {
+            Ok(rt) => rt.block_on(self.run_async(program, request)),
+            Err(e) => Err(Error::Internal(format!(
+                "cannot start the async runtime: {e}"
+            ))),
+        })
+    }
+
+    /// Runs a program; for callers that are already in a tokio runtime (with time enabled).
+    pub async fn run_async(&self, program: &Program, request: RunRequest) -> Result<Outcome> {
+        let RunRequest {
+            limits,
+            policy,
+            stdout_sink,
+            stderr_sink,
+        } = request;
+        limits.validate()?;
+        if !Engine::same(&program.inner.engine, &self.inner.engine) {
+            return Err(Error::Config(
+                "this program was loaded by another sandbox".into(),
+            ));
+        }
+        let stdout = CapturePipe::new(Stream::Stdout, limits.max_output_bytes, stdout_sink);
+        let stderr = CapturePipe::new(Stream::Stderr, limits.max_output_bytes, stderr_sink);
+        let mut wasi = wasi_builder(&policy, program.name(), &stdout, &stderr)?;
+        let limiter = Limiter::new(&limits);
+
+        let started = Instant::now();
+        let deadline = started + limits.timeout;
+        let _ticking = self.inner.ticker.activate();
+        let engine = &self.inner.engine;
+        let (end, fuel_left, limiter) = match &program.inner.pre {
+            Pre::Module(pre) => {
+                let state = ModuleState {
+                    wasi: wasi.build_p1(),
+                    limiter,
+                };
+                let mut store = self.new_store(state, &limits, deadline)?;
+                let run = async {
+                    let instance = pre.instantiate_async(&mut store).await?;
+                    let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+                    start.call_async(&mut store, ()).await.map(|()| 0)
+                };
+                let end = tokio::time::timeout_at(deadline.into(), run).await;
+                let fuel = store.get_fuel().ok();
+                (end, fuel, store.into_data().limiter)
+            }
+            Pre::Component(pre) => {
+                let state = ComponentState {
+                    ctx: wasi.build(),
+                    table: ResourceTable::new(),
+                    limiter,
+                };
+                let mut store = self.new_store(state, &limits, deadline)?;
+                let run = async {
+                    let command = pre.instantiate_async(&mut store).await?;
+                    let r = command.wasi_cli_run().call_run(&mut store).await?;
+                    Ok(if r.is_ok() { 0 } else { 1 })
+                };
+                let end = tokio::time::timeout_at(deadline.into(), run).await;
+                let fuel = store.get_fuel().ok();
+                (end, fuel, store.into_data().limiter)
+            }
+        };
+        let wall = started.elapsed();
+        let _ = engine;
+
+        let status = match end {
+            Err(_elapsed) => Status::Timeout {
+                limit_ms: millis(&limits),
+            },
+            Ok(Ok(code)) => Status::Exited { code },
+            Ok(Err(e)) => classify(&e, &limits, &limiter, &stdout, &stderr),
+        };
+        let fuel_start = limits.fuel.unwrap_or(UNMETERED_FUEL);
+        Ok(Outcome {
+            status,
+            stdout: take(&stdout),
+            stderr: take(&stderr),
+            resources: Resources {
+                wall_time_us: u64::try_from(wall.as_micros()).unwrap_or(u64::MAX),
+                fuel_consumed: fuel_left
+                    .filter(|_| self.inner.config.fuel_metering)
+                    .map(|left| fuel_start.saturating_sub(left)),
+                peak_memory_bytes: limiter.peak_memory as u64,
+                memory_limit_hit: limiter.refused.is_some(),
+            },
+        })
+    }
+
+    fn new_store<T: HasLimiter>(
+        &self,
+        state: T,
+        limits: &Limits,
+        deadline: Instant,
+    ) -> Result<Store<T>> {
+        let mut store = Store::new(&self.inner.engine, state);
+        store.limiter(|s| s.limiter());
+        if self.inner.config.fuel_metering {
+            store
+                .set_fuel(limits.fuel.unwrap_or(UNMETERED_FUEL))
+                .map_err(|e| Error::internal("fuel", e))?;
+        } else if limits.fuel.is_some() {
+            return Err(Error::Config(
+                "a fuel limit needs a sandbox built with fuel metering".into(),
+            ));
+        }
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            Ok(if Instant::now() >= deadline {
+                UpdateDeadline::Interrupt
+            } else {
+                UpdateDeadline::Continue(1)
+            })
+        });
+        Ok(store)
+    }
+}
+
+/// Fuel given to runs without a fuel limit (fuel is an `i64` inside wasmtime).
+const UNMETERED_FUEL: u64 = i64::MAX as u64;
+
+fn millis(l: &Limits) -> u64 {
+    u64::try_from(l.timeout.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn take(p: &CapturePipe) -> Captured {
+    p.take()
+}
+
+fn wasi_builder(
+    policy: &Policy,
+    program_name: &str,
+    stdout: &CapturePipe,
+    stderr: &CapturePipe,
+) -> Result<WasiCtxBuilder> {
+    let mut b = WasiCtxBuilder::new();
+    b.stdout(stdout.clone()).stderr(stderr.clone());
+    match &policy.stdin {
+        Stdin::Empty => {}
+        Stdin::Bytes(bytes) => {
+            b.stdin(wasmtime_wasi::p2::pipe::MemoryInputPipe::new(bytes.clone()));
+        }
+        Stdin::Inherit => {
+            b.inherit_stdin();
+        }
+    }
+    let argv0 = policy.program_name.as_deref().unwrap_or(program_name);
+    b.arg(argv0);
+    for a in &policy.args {
+        b.arg(a);
+    }
+    for (k, v) in &policy.env {
+        if k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0') {
+            return Err(Error::Config(format!(
+                "invalid environment variable name or value: {k:?}"
+            )));
+        }
+        b.env(k, v);
+    }
+    for m in &policy.mounts {
+        match std::fs::metadata(&m.host) {
+            Ok(md) if md.is_dir() => {}
+            Ok(_) => {
+                return Err(Error::Config(format!(
+                    "cannot mount {}: not a directory",
+                    m.host.display()
+                )));
+            }
+            Err(e) => {
+                return Err(Error::Config(format!(
+                    "cannot mount {}: {e}",
+                    m.host.display()
+                )));
+            }
+        }
+        let perms = if m.writable {
+            FsPerms::ReadWrite
+        } else {
+            FsPerms::ReadOnly
+        };
+        b.preopened_dir(&m.host, &m.guest, perms)
+            .map_err(|e| Error::Config(format!("cannot mount {}: {e:#}", m.host.display())))?;
+    }
+    // Small file operations run inline: no thread hop per call.
+    b.allow_blocking_current_thread(true);
+    // No network, ever: no sockets, no name lookups (all addresses are denied as well).
+    b.allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false);
+    Ok(b)
+}
+
+fn classify(
+    e: &wasmtime::Error,
+    limits: &Limits,
+    limiter: &Limiter,
+    stdout: &CapturePipe,
+    stderr: &CapturePipe,
+) -> Status {
+    if let Some(exit) = e.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        return Status::Exited { code: exit.0 };
+    }
+    if let Some(o) = e.downcast_ref::<OutputLimitExceeded>() {
+        return Status::OutputLimit {
+            stream: o.stream,
+            limit_bytes: o.limit,
+        };
+    }
+    for (pipe, stream) in [(stdout, Stream::Stdout), (stderr, Stream::Stderr)] {
+        if pipe.overflowed() {
+            return Status::OutputLimit {
+                stream,
+                limit_bytes: limits.max_output_bytes,
+            };
+        }
+    }
+    let trap = e.downcast_ref::<Trap>().copied();
+    match trap {
+        Some(Trap::Interrupt) => {
+            return Status::Timeout {
+                limit_ms: millis(limits),
+            };
+        }
+        Some(Trap::OutOfFuel) => {
+            return Status::FuelExhausted {
+                limit: limits.fuel.unwrap_or(UNMETERED_FUEL),
+            };
+        }
+        _ => {}
+    }
+    if let Some(refused) = &limiter.refused {
+        let then = match trap {
+            Some(t) => format!("; then the guest trapped ({})", trap_code(t)),
+            None => String::new(),
+        };
+        return Status::MemoryLimit {
+            limit_bytes: limits.memory_bytes,
+            detail: format!("{refused}{then}"),
+        };
+    }
+    let backtrace = e
+        .downcast_ref::<WasmBacktrace>()
+        .map(|bt| {
+            bt.frames()
+                .iter()
+                .take(MAX_BACKTRACE)
+                .map(|f| Frame {
+                    func_index: f.func_index(),
+                    func_name: f.func_name().map(str::to_string),
+                    module_name: f.module().name().map(str::to_string),
+                    offset: f.module_offset(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    match trap {
+        Some(t) => Status::Trap {
+            code: trap_code(t),
+            message: t.to_string(),
+            backtrace,
+        },
+        None => Status::Trap {
+            code: "host".into(),
+            message: first_line(e),
+            backtrace,
+        },
+    }
+}
+
+fn first_line(e: &wasmtime::Error) -> String {
+    let s = format!("{e:#}");
+    s.lines().next().unwrap_or_default().to_string()
+}
+
+fn trap_code(t: Trap) -> String {
+    let s = match t {
+        Trap::StackOverflow => "stack_overflow",
+        Trap::MemoryOutOfBounds => "memory_out_of_bounds",
+        Trap::HeapMisaligned => "heap_misaligned",
+        Trap::TableOutOfBounds => "table_out_of_bounds",
+        Trap::IndirectCallToNull => "indirect_call_to_null",
+        Trap::BadSignature => "bad_signature",
+        Trap::IntegerOverflow => "integer_overflow",
+        Trap::IntegerDivisionByZero => "integer_division_by_zero",
+        Trap::BadConversionToInteger => "bad_conversion_to_integer",
+        Trap::UnreachableCodeReached => "unreachable",
+        Trap::Interrupt => "interrupt",
+        Trap::OutOfFuel => "out_of_fuel",
+        Trap::NullReference => "null_reference",
+        Trap::ArrayOutOfBounds => "array_out_of_bounds",
+        Trap::AllocationTooLarge => "allocation_too_large",
+        Trap::CastFailure => "cast_failure",
+        Trap::CannotEnterComponent => "cannot_enter_component",
+        _ => return format!("{t:?}").to_lowercase(),
+    };
+    s.to_string()
+}
+
+fn engine_config(c: &SandboxConfig) -> Config {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    config.consume_fuel(c.fuel_metering);
+    config.wasm_backtrace_max_frames(std::num::NonZeroUsize::new(MAX_BACKTRACE));
+    config.wasm_component_model(true);
+    let n = c.max_concurrent_runs.max(1);
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_core_instances(n * 4)
+        .total_component_instances(n)
+        .total_memories(n * 4)
+        .total_tables(n * 4)
+        .total_stacks(n)
+        .max_memory_size(MAX_GUEST_MEMORY as usize)
+        .table_elements(Limits::default().table_elements as usize * 4)
+        .linear_memory_keep_resident(KEEP_RESIDENT)
+        .table_keep_resident(KEEP_RESIDENT);
+    config.allocation_strategy(pool);
+    config
+}
+
+fn fingerprint(engine: &Engine) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    "wasmtime-48".hash(&mut h);
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    engine.precompile_compatibility_hash().hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let md = file.metadata().map_err(io)?;
+    if md.is_dir() {
+        return Err(io(std::io::Error::other("is a directory")));
+    }
+    if md.len() > limit {
+        return Err(Error::TooLarge {
+            size: md.len(),
+            limit,
+        });
+    }
+    // Special files (pipes, /dev/zero) report no length: read at most one byte past the limit.
+    let mut bytes = Vec::with_capacity(md.len() as usize);
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::TooLarge {
+            size: bytes.len() as u64,
+            limit,
+        });
+    }
+    Ok(bytes)
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
