@@ -160,12 +160,20 @@ pub fn diagnose(bytes: &[u8]) -> Option<InvalidModule> {
             }
         };
         section = section_name(&payload).or(section);
-        if let Err(e) = validator.payload(&payload) {
-            return Some(InvalidModule {
-                message: e.message().to_string(),
-                offset: Some(e.offset()),
-                section: section.map(str::to_string),
-            });
+        let invalid = |e: wasmparser::BinaryReaderError, section: Option<&str>| InvalidModule {
+            message: e.message().to_string(),
+            offset: Some(e.offset()),
+            section: section.map(str::to_string),
+        };
+        match validator.payload(&payload) {
+            Err(e) => return Some(invalid(e, section)),
+            Ok(wasmparser::ValidPayload::Func(func, body)) => {
+                let mut v = func.into_validator(Default::default());
+                if let Err(e) = v.validate(&body) {
+                    return Some(invalid(e, section));
+                }
+            }
+            Ok(_) => {}
         }
         if let Payload::End(_) = payload {
             section = None;

@@ -668,8 +668,9 @@ fn wasi_builder(
         b.preopened_dir(&m.host, &m.guest, perms)
             .map_err(|e| Error::Config(format!("cannot mount {}: {e:#}", m.host.display())))?;
     }
-    // Small file operations run inline: no thread hop per call.
-    b.allow_blocking_current_thread(true);
+    // `allow_blocking_current_thread` stays off: with it, wasmtime-wasi serves a relative
+    // `poll_oneoff` sleep with `std::thread::sleep`, which no timeout can interrupt.
+    b.allow_blocking_current_thread(false);
     // No network, ever: no sockets, no name lookups (all addresses are denied as well).
     b.allow_tcp(false)
         .allow_udp(false)
@@ -748,15 +749,10 @@ fn classify(
         },
         None => Status::Trap {
             code: "host".into(),
-            message: first_line(e),
+            message: e.root_cause().to_string(),
             backtrace,
         },
     }
-}
-
-fn first_line(e: &wasmtime::Error) -> String {
-    let s = format!("{e:#}");
-    s.lines().next().unwrap_or_default().to_string()
 }
 
 fn trap_code(t: Trap) -> String {

@@ -1,0 +1,384 @@
+//! Hostile guests: one test per threat, each proving containment with a typed outcome.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use airlock::{Limits, MIB, Mount, Policy, RunRequest, Status, Stream};
+use common::*;
+
+fn short(timeout_ms: u64) -> Limits {
+    Limits {
+        timeout: Duration::from_millis(timeout_ms),
+        ..Limits::default()
+    }
+}
+
+#[test]
+fn infinite_loop_is_stopped_by_the_timeout() {
+    let t = Instant::now();
+    let o = run_with("loop.wat", short(200), Policy::default());
+    assert_eq!(o.status, Status::Timeout { limit_ms: 200 });
+    let took = t.elapsed();
+    assert!(
+        took >= Duration::from_millis(200) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+}
+
+#[test]
+fn infinite_loop_is_stopped_by_fuel() {
+    let limits = Limits {
+        fuel: Some(1_000_000),
+        ..Limits::default()
+    };
+    let o = run_with("loop.wat", limits, Policy::default());
+    assert_eq!(o.status, Status::FuelExhausted { limit: 1_000_000 });
+    assert_eq!(o.resources.fuel_consumed, Some(1_000_000));
+}
+
+#[test]
+fn a_guest_blocked_in_a_host_call_is_stopped_by_the_timeout() {
+    // poll_oneoff asks the host to sleep an hour: epochs cannot interrupt host code.
+    let t = Instant::now();
+    let o = run_with("sleep.wat", short(300), Policy::default());
+    assert_eq!(o.status, Status::Timeout { limit_ms: 300 });
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+}
+
+#[test]
+fn memory_bomb_hits_the_memory_limit() {
+    let limits = Limits {
+        memory_bytes: 64 * MIB,
+        ..Limits::default()
+    };
+    let o = run_with("memory_bomb.wat", limits, Policy::default());
+    match &o.status {
+        Status::MemoryLimit {
+            limit_bytes,
+            detail,
+        } => {
+            assert_eq!(*limit_bytes, 64 * MIB);
+            assert!(
+                detail.contains("refused") && detail.contains("unreachable"),
+                "{detail}"
+            );
+        }
+        other => panic!("expected MemoryLimit, got {other:?}"),
+    }
+    assert!(o.resources.memory_limit_hit);
+    assert!(o.resources.peak_memory_bytes <= 64 * MIB && o.resources.peak_memory_bytes > 32 * MIB);
+}
+
+#[test]
+fn initial_memory_over_the_limit_fails_at_start() {
+    let limits = Limits {
+        memory_bytes: 64 * MIB,
+        ..Limits::default()
+    };
+    let o = run_with("huge_initial_memory.wat", limits, Policy::default());
+    assert!(
+        matches!(&o.status, Status::MemoryLimit { detail, .. } if detail.contains("initial")),
+        "{:?}",
+        o.status
+    );
+}
+
+#[test]
+fn table_bomb_is_refused() {
+    let o = run("table_bomb.wat");
+    assert!(
+        matches!(&o.status, Status::MemoryLimit { detail, .. } if detail.contains("table")),
+        "{:?}",
+        o.status
+    );
+}
+
+#[test]
+fn stack_overflow_is_a_trap() {
+    let o = run("recurse.wat");
+    match &o.status {
+        Status::Trap {
+            code, backtrace, ..
+        } => {
+            assert_eq!(code, "stack_overflow");
+            assert_eq!(
+                backtrace.first().and_then(|f| f.func_name.as_deref()),
+                Some("down")
+            );
+        }
+        other => panic!("expected a trap, got {other:?}"),
+    }
+}
+
+#[test]
+fn unreachable_is_a_trap_with_backtrace() {
+    match run("unreachable.wat").status {
+        Status::Trap {
+            code, backtrace, ..
+        } => {
+            assert_eq!(code, "unreachable");
+            assert_eq!(backtrace[0].func_name.as_deref(), Some("boom"));
+            assert!(backtrace[0].offset.is_some());
+        }
+        other => panic!("expected a trap, got {other:?}"),
+    }
+}
+
+#[test]
+fn out_of_bounds_access_is_a_trap() {
+    assert!(
+        matches!(run("out_of_bounds.wat").status, Status::Trap { ref code, .. } if code == "memory_out_of_bounds")
+    );
+}
+
+#[test]
+fn a_1gb_output_flood_is_cut_at_the_limit() {
+    let t = Instant::now();
+    let o = run("flood.wat");
+    assert_eq!(
+        o.status,
+        Status::OutputLimit {
+            stream: Stream::Stdout,
+            limit_bytes: MIB
+        }
+    );
+    assert_eq!(o.stdout.bytes.len() as u64, MIB);
+    assert!(o.stdout.truncated);
+    assert!(t.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn etc_passwd_is_not_visible_without_mounts() {
+    for path in ["/etc/passwd", "../etc/passwd", "etc/passwd", "."] {
+        let o = run_with("probe.wat", Limits::default(), probe_args(&["r", path]));
+        assert_eq!(o.status, Status::Exited { code: 1 }, "{path}");
+        assert_eq!(
+            o.stdout.text(),
+            "errno=8\n",
+            "{path}: no descriptor at all (EBADF)"
+        );
+    }
+}
+
+fn mounted_dir() -> (tempfile::TempDir, Policy) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("inside.txt"), "inside\n").unwrap();
+    let policy = Policy {
+        mounts: vec![Mount::read_write(dir.path(), "/work")],
+        ..Policy::default()
+    };
+    (dir, policy)
+}
+
+#[test]
+fn mounted_files_are_readable() {
+    let (_dir, base) = mounted_dir();
+    let o = run_with(
+        "probe.wat",
+        Limits::default(),
+        Policy {
+            ..probe_args(&["r", "inside.txt"])
+        }
+        .with_mounts(&base),
+    );
+    assert_eq!(o.status, Status::Exited { code: 0 });
+    assert_eq!(o.stdout.bytes, b"inside\n");
+}
+
+#[test]
+fn paths_outside_the_mount_are_refused() {
+    let (_dir, base) = mounted_dir();
+    for path in [
+        "../../../../etc/passwd",
+        "/etc/passwd",
+        "../inside.txt",
+        "/work/../../etc/passwd",
+    ] {
+        let o = run_with(
+            "probe.wat",
+            Limits::default(),
+            probe_args(&["r", path]).with_mounts(&base),
+        );
+        assert_eq!(
+            o.status,
+            Status::Exited { code: 1 },
+            "{path}: {}",
+            o.stdout.text()
+        );
+        assert!(
+            o.stdout.text().starts_with("errno="),
+            "{path}: {}",
+            o.stdout.text()
+        );
+        assert!(!o.stdout.text().contains("root:"), "{path}");
+    }
+}
+
+#[test]
+fn a_symlink_inside_a_mount_cannot_lead_outside() {
+    let (dir, base) = mounted_dir();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "secret\n").unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.txt"),
+        dir.path().join("link.txt"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("linkdir")).unwrap();
+    std::os::unix::fs::symlink("../", dir.path().join("up")).unwrap();
+    for path in ["link.txt", "linkdir/secret.txt", "up/etc/passwd"] {
+        let o = run_with(
+            "probe.wat",
+            Limits::default(),
+            probe_args(&["r", path]).with_mounts(&base),
+        );
+        assert_eq!(
+            o.status,
+            Status::Exited { code: 1 },
+            "{path}: {}",
+            o.stdout.text()
+        );
+        assert!(!o.stdout.text().contains("secret"), "{path}");
+    }
+}
+
+#[test]
+fn writes_outside_a_writable_mount_are_refused() {
+    let (dir, base) = mounted_dir();
+    let parent = dir.path().parent().unwrap().to_path_buf();
+    let name = format!("airlock-escape-{}", std::process::id());
+    let o = run_with(
+        "probe.wat",
+        Limits::default(),
+        probe_args(&["w", &format!("../{name}")]).with_mounts(&base),
+    );
+    assert_eq!(o.status, Status::Exited { code: 1 }, "{}", o.stdout.text());
+    assert!(!parent.join(&name).exists());
+    // Inside the mount it works, so the refusal above is about the path, not the guest.
+    let o = run_with(
+        "probe.wat",
+        Limits::default(),
+        probe_args(&["w", "ok.txt"]).with_mounts(&base),
+    );
+    assert_eq!(o.status, Status::Exited { code: 0 }, "{}", o.stdout.text());
+    assert_eq!(
+        std::fs::read(dir.path().join("ok.txt")).unwrap(),
+        b"pwned\n"
+    );
+}
+
+#[test]
+fn read_only_mounts_refuse_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = Policy {
+        mounts: vec![Mount::read_only(dir.path(), "/ro")],
+        ..probe_args(&["w", "new.txt"])
+    };
+    let o = run_with("probe.wat", Limits::default(), policy);
+    assert_eq!(o.status, Status::Exited { code: 1 }, "{}", o.stdout.text());
+    assert!(!dir.path().join("new.txt").exists());
+}
+
+#[test]
+fn host_environment_is_not_visible() {
+    // SAFETY: this test binary sets the variable before any sandbox reads; nothing else in
+    // the process reads the environment concurrently in a way that matters.
+    #[allow(unsafe_code)]
+    unsafe {
+        std::env::set_var("AIRLOCK_TEST_SECRET", "hunter2");
+    }
+    let o = run_with("probe.wat", Limits::default(), probe_args(&["e"]));
+    assert_eq!(o.status, Status::Exited { code: 0 });
+    assert!(
+        o.stdout.bytes.is_empty(),
+        "guest saw: {:?}",
+        o.stdout.text()
+    );
+}
+
+#[test]
+fn concurrent_guests_never_see_each_others_output_files_or_env() {
+    let program = load("probe.wat");
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let program = program.clone();
+                s.spawn(move || {
+                    let dir = tempfile::tempdir().unwrap();
+                    std::fs::write(dir.path().join("mine.txt"), format!("file of {i}\n")).unwrap();
+                    for round in 0..50 {
+                        let env = Policy {
+                            env: vec![("WHO".into(), format!("{i}-{round}"))],
+                            ..probe_args(&["e"])
+                        };
+                        let o = sandbox()
+                            .run(&program, RunRequest::new(Limits::default(), env))
+                            .unwrap();
+                        assert_eq!(o.stdout.text(), format!("WHO={i}-{round}\0"));
+                        let read = Policy {
+                            mounts: vec![Mount::read_only(dir.path(), "/d")],
+                            ..probe_args(&["r", "mine.txt"])
+                        };
+                        let o = sandbox()
+                            .run(&program, RunRequest::new(Limits::default(), read))
+                            .unwrap();
+                        assert_eq!(o.stdout.text(), format!("file of {i}\n"));
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn after_a_hostile_run_the_next_sandbox_run_is_unaffected() {
+    let _ = run_with(
+        "memory_bomb.wat",
+        Limits {
+            memory_bytes: 64 * MIB,
+            ..Limits::default()
+        },
+        Policy::default(),
+    );
+    let _ = run("flood.wat");
+    let _ = run_with("loop.wat", short(50), Policy::default());
+    let o = run("hello.wat");
+    assert_eq!(o.status, Status::Exited { code: 0 });
+    assert_eq!(o.stdout.bytes, b"hello\n");
+    assert_eq!(o.resources.peak_memory_bytes, 65536);
+}
+
+trait WithMounts {
+    fn with_mounts(self, other: &Policy) -> Policy;
+}
+impl WithMounts for Policy {
+    fn with_mounts(mut self, other: &Policy) -> Policy {
+        self.mounts = other.mounts.clone();
+        self
+    }
+}
+
+#[test]
+fn a_wasi_guest_without_memory_export_gets_a_clear_trap() {
+    let p = sandbox()
+        .load_bytes(
+            "nomem.wat",
+            br#"(module
+                  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+                  (memory 1)
+                  (func (export "_start") (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#,
+        )
+        .unwrap();
+    let o = sandbox()
+        .run(&p, RunRequest::new(Limits::default(), Policy::default()))
+        .unwrap();
+    assert!(
+        matches!(&o.status, Status::Trap { code, message, .. } if code == "host" && message.contains("memory export")),
+        "{:?}",
+        o.status
+    );
+}

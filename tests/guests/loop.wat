@@ -1,0 +1,2 @@
+;; Spins forever.
+(module (func (export "_start") (loop $l (br $l))))

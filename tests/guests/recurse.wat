@@ -1,0 +1,2 @@
+;; Recurses without end.
+(module (func $down (export "_start") (call $down)))

@@ -1,0 +1,2 @@
+;; Traps at once.
+(module (func $boom (export "_start") unreachable))
