@@ -1,5 +1,7 @@
 //! Hostile guests: one test per threat, each proving containment with a typed outcome.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::{Duration, Instant};

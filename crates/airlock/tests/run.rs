@@ -1,5 +1,7 @@
 //! Running guests: exit codes, output capture, components, errors before the start.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use airlock::{Error, ErrorKind, Limits, Policy, RunRequest, Status, Stdin};

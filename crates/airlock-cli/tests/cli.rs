@@ -1,0 +1,397 @@
+//! The `airlock` command as a user runs it: exit codes, messages, JSON, mounts, cache.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn guest(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/guests")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// `airlock ARGS` with a private cache directory and a clean environment.
+fn airlock_in(cache: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_airlock"))
+        .args(args)
+        .env("AIRLOCK_CACHE_DIR", cache)
+        .env("AIRLOCK_TEST_SECRET", "hunter2")
+        .stdin(Stdio::null())
+        .output()
+        .expect("spawn airlock")
+}
+
+fn airlock(args: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    airlock_in(dir.path(), args)
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+#[test]
+fn runs_hello_and_forwards_stdout() {
+    let o = airlock(&["run", &guest("hello.wat")]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(o.stdout, b"hello\n");
+    assert!(o.stderr.is_empty());
+}
+
+#[test]
+fn guest_exit_code_becomes_airlocks() {
+    assert_eq!(code(&airlock(&["run", &guest("exit_code.wat")])), 42);
+}
+
+#[test]
+fn every_failure_class_has_its_exit_code_and_one_line_message() {
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &["run", "--timeout", "100ms", &guest("loop.wat")],
+            124,
+            "timeout",
+        ),
+        (
+            &["run", "--fuel", "100000", &guest("loop.wat")],
+            152,
+            "fuel exhausted",
+        ),
+        (
+            &["run", "--memory", "32MiB", &guest("memory_bomb.wat")],
+            137,
+            "memory limit",
+        ),
+        (
+            &["run", "--max-output", "64KiB", &guest("flood.wat")],
+            153,
+            "output limit",
+        ),
+        (
+            &["run", &guest("unreachable.wat")],
+            134,
+            "trap (unreachable)",
+        ),
+        (
+            &["run", &guest("recurse.wat")],
+            134,
+            "trap (stack_overflow)",
+        ),
+        (&["run", "/nonexistent.wasm"], 66, "cannot read"),
+        (
+            &["run", "--dir", "/nonexistent-dir", &guest("hello.wat")],
+            78,
+            "cannot mount",
+        ),
+        (
+            &["run", "--timeout", "soon", &guest("hello.wat")],
+            64,
+            "--timeout",
+        ),
+        (
+            &["run", "--memory", "lots", &guest("hello.wat")],
+            64,
+            "--memory",
+        ),
+        (&["frobnicate"], 64, "unrecognized subcommand"),
+    ];
+    for (args, expected, needle) in cases {
+        let o = airlock(args);
+        assert_eq!(code(&o), *expected, "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn load_failures_have_their_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_string_lossy().into_owned()
+    };
+    let noentry = write("noentry.wat", r#"(module (func (export "main")))"#);
+    let unknown = write(
+        "unknown.wat",
+        r#"(module (import "env" "evil" (func)) (func (export "_start")))"#,
+    );
+    let notwasm = write("notwasm.wasm", "#!/bin/sh\necho hi\n");
+    let o = airlock(&["run", &noentry]);
+    assert_eq!(code(&o), 67, "{}", stderr(&o));
+    assert!(stderr(&o).contains("no `_start` export"));
+    let o = airlock(&["run", &unknown]);
+    assert_eq!(code(&o), 68, "{}", stderr(&o));
+    assert!(stderr(&o).contains("`env::evil`"));
+    let o = airlock(&["run", &notwasm]);
+    assert_eq!(code(&o), 65, "{}", stderr(&o));
+    assert!(stderr(&o).contains("#! line"));
+}
+
+#[test]
+fn trap_messages_carry_a_short_backtrace() {
+    let o = airlock(&["run", &guest("unreachable.wat")]);
+    assert!(stderr(&o).contains("#0 boom @ 0x"), "{}", stderr(&o));
+}
+
+#[test]
+fn json_outcome_replaces_forwarded_streams() {
+    let o = airlock(&["run", "--json", &guest("hello.wat")]);
+    assert_eq!(code(&o), 0);
+    let v = json(&o);
+    assert_eq!(v["status"]["kind"], "exited");
+    assert_eq!(v["stdout"], "hello\n");
+    let o = airlock(&["run", "--json", "--timeout", "50ms", &guest("loop.wat")]);
+    assert_eq!(code(&o), 124);
+    assert_eq!(
+        json(&o)["status"],
+        serde_json::json!({"kind": "timeout", "limit_ms": 50})
+    );
+    let o = airlock(&["run", "--json", "/nonexistent.wasm"]);
+    assert_eq!(code(&o), 66);
+    assert_eq!(json(&o)["status"]["kind"], "io");
+}
+
+#[test]
+fn output_truncation_is_reported_in_json() {
+    let o = airlock(&["run", "--json", "--max-output", "1KiB", &guest("flood.wat")]);
+    assert_eq!(code(&o), 153);
+    let v = json(&o);
+    assert_eq!(v["stdout_truncated"], true);
+    assert_eq!(v["stdout"].as_str().unwrap().len(), 1024);
+}
+
+#[test]
+fn host_environment_is_hidden_and_env_flags_grant() {
+    let o = airlock(&["run", &guest("probe.wat"), "--", "e"]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        o.stdout.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = airlock(&[
+        "run",
+        "--env",
+        "A=1",
+        "--env",
+        "AIRLOCK_TEST_SECRET",
+        &guest("probe.wat"),
+        "--",
+        "e",
+    ]);
+    assert_eq!(o.stdout, b"A=1\0AIRLOCK_TEST_SECRET=hunter2\0");
+}
+
+#[test]
+fn dirs_are_mounted_read_write_and_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("in.txt"), "mounted\n").unwrap();
+    let rw = format!("{}::/data", dir.path().display());
+    let o = airlock(&[
+        "run",
+        "--dir",
+        &rw,
+        &guest("probe.wat"),
+        "--",
+        "r",
+        "in.txt",
+    ]);
+    assert_eq!(o.stdout, b"mounted\n", "{}", stderr(&o));
+    let o = airlock(&[
+        "run",
+        "--dir",
+        &rw,
+        &guest("probe.wat"),
+        "--",
+        "w",
+        "out.txt",
+    ]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        std::fs::read(dir.path().join("out.txt")).unwrap(),
+        b"pwned\n"
+    );
+    let o = airlock(&[
+        "run",
+        "--ro-dir",
+        &rw,
+        &guest("probe.wat"),
+        "--",
+        "w",
+        "denied.txt",
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(!dir.path().join("denied.txt").exists());
+    let o = airlock(&["run", &guest("probe.wat"), "--", "r", "/etc/passwd"]);
+    assert_eq!(
+        (code(&o), o.stdout.as_slice()),
+        (1, b"errno=8\n".as_slice())
+    );
+}
+
+#[test]
+fn stdin_is_passed_through_or_read_from_a_file() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_airlock"))
+        .args(["run", "--no-cache", &guest("cat.wat")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"piped in\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.stdout, b"piped in\n");
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("input.txt");
+    std::fs::write(&f, "from a file\n").unwrap();
+    let o = airlock(&["run", "--stdin", f.to_str().unwrap(), &guest("cat.wat")]);
+    assert_eq!(o.stdout, b"from a file\n");
+}
+
+#[test]
+fn validate_explains_the_seed_module() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("test.wasm");
+    std::fs::write(
+        &seed,
+        [
+            0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+            0x03, 0x02, 0x01, 0x00, 0x07, 0x08, 0x01, 0x04, 0x5f, 0x73, 0x74, 0x61, 0x72, 0x74,
+            0x00, 0x00, 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,
+        ],
+    )
+    .unwrap();
+    let o = airlock(&["validate", seed.to_str().unwrap()]);
+    assert_eq!(code(&o), 65);
+    let msg = stderr(&o);
+    assert!(
+        msg.contains("invalid leading byte (0x72) for external kind"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("byte offset 26") && msg.contains("export section"),
+        "{msg}"
+    );
+    let o = airlock(&["validate", "--json", seed.to_str().unwrap()]);
+    let v = json(&o);
+    assert_eq!(v["status"]["detail"]["offset"], 26);
+    assert_eq!(v["status"]["detail"]["section"], "export");
+
+    let o = airlock(&["validate", &guest("hello.wat")]);
+    assert_eq!(code(&o), 0);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("valid WASI preview 1 command module") && out.contains("fd_write"),
+        "{out}"
+    );
+    let o = airlock(&["validate", &guest("component_ok.wat")]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("preview 2 command component"));
+}
+
+fn cache_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for sub in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        for f in std::fs::read_dir(sub.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if f.path().extension().is_some_and(|e| e == "cwasm") {
+                out.push(f.path());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn cache_is_used_heals_and_clears() {
+    let cache = tempfile::tempdir().unwrap();
+    let hello = guest("hello.wat");
+    assert_eq!(code(&airlock_in(cache.path(), &["run", &hello])), 0);
+    let entries = cache_entries(cache.path());
+    assert_eq!(entries.len(), 1);
+    let info = airlock_in(cache.path(), &["cache", "info"]);
+    assert!(String::from_utf8_lossy(&info.stdout).contains("entries: 1"));
+
+    // A truncated entry is detected, removed and rebuilt; the run is unaffected.
+    let good = std::fs::read(&entries[0]).unwrap();
+    std::fs::write(&entries[0], &good[..good.len() / 2]).unwrap();
+    let o = airlock_in(cache.path(), &["run", &hello]);
+    assert_eq!((code(&o), o.stdout.as_slice()), (0, b"hello\n".as_slice()));
+    assert_eq!(std::fs::read(&entries[0]).unwrap(), good);
+
+    // A corrupt entry of the right length too.
+    let mut bad = good.clone();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0xff;
+    std::fs::write(&entries[0], &bad).unwrap();
+    let o = airlock_in(cache.path(), &["run", &hello]);
+    assert_eq!((code(&o), o.stdout.as_slice()), (0, b"hello\n".as_slice()));
+    assert_eq!(std::fs::read(&entries[0]).unwrap(), good);
+
+    let o = airlock_in(cache.path(), &["cache", "clear"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("removed 1"));
+    assert!(cache_entries(cache.path()).is_empty());
+}
+
+#[test]
+fn concurrent_processes_share_one_cache_safely() {
+    let cache = tempfile::tempdir().unwrap();
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_airlock"))
+                .args(["run", &guest("probe.wat"), "--", "e"])
+                .env("AIRLOCK_CACHE_DIR", cache.path())
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert_eq!(code(&o), 0);
+    }
+    assert_eq!(cache_entries(cache.path()).len(), 1);
+    // No temporary files are left behind.
+    let leftovers: usize = std::fs::read_dir(cache.path())
+        .unwrap()
+        .flatten()
+        .map(|d| std::fs::read_dir(d.path()).unwrap().count())
+        .sum();
+    assert_eq!(leftovers, 2, "one .cwasm and one .sum");
+}
+
+#[test]
+fn a_huge_input_is_refused_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.wasm");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let o = airlock(&["run", big.to_str().unwrap()]);
+    assert_eq!(code(&o), 65);
+    assert!(
+        stderr(&o).contains("refused without reading it"),
+        "{}",
+        stderr(&o)
+    );
+}
