@@ -166,7 +166,10 @@ fn error_detail(e: &Error) -> serde_json::Value {
 
 fn sandbox(no_cache: bool) -> Result<Sandbox, Error> {
     // One run per process: a small pool reserves less address space and starts faster.
-    let mut config = SandboxConfig { max_concurrent_runs: 2, ..SandboxConfig::default() };
+    let mut config = SandboxConfig {
+        max_concurrent_runs: 2,
+        ..SandboxConfig::default()
+    };
     if no_cache {
         config.cache_dir = None;
     }

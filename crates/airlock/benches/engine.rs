@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use airlock::{Limits, Policy, Program, RunRequest, Sandbox, SandboxConfig, Status};
 
 fn guest(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/guests").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/guests")
+        .join(name)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -25,7 +27,9 @@ fn us(d: Duration) -> String {
 }
 
 fn run_once(s: &Sandbox, p: &Program) {
-    let o = s.run(p, RunRequest::new(Limits::default(), Policy::default())).unwrap();
+    let o = s
+        .run(p, RunRequest::new(Limits::default(), Policy::default()))
+        .unwrap();
     assert_eq!(o.status, Status::Exited { code: 0 });
     assert_eq!(o.stdout.bytes, b"hello\n");
 }
@@ -55,7 +59,11 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let sandbox = Sandbox::new(SandboxConfig { cache_dir: None, ..SandboxConfig::default() }).unwrap();
+    let sandbox = Sandbox::new(SandboxConfig {
+        cache_dir: None,
+        ..SandboxConfig::default()
+    })
+    .unwrap();
     let hello = sandbox.load_file(guest("hello.wat")).unwrap();
 
     for _ in 0..2000 {
@@ -78,14 +86,22 @@ fn main() {
 
     let t1 = throughput(&sandbox, &hello, 1, Duration::from_secs(2));
     let t2 = throughput(&sandbox, &hello, 2, Duration::from_secs(2));
-    println!("throughput, one Sandbox: 1 thread {t1:.0} runs/s, 2 threads {t2:.0} runs/s (x{:.2})", t2 / t1);
+    println!(
+        "throughput, one Sandbox: 1 thread {t1:.0} runs/s, 2 threads {t2:.0} runs/s (x{:.2})",
+        t2 / t1
+    );
 
     let looping = sandbox.load_file(guest("loop.wat")).unwrap();
-    let limits = Limits { timeout: Duration::from_millis(100), ..Limits::default() };
+    let limits = Limits {
+        timeout: Duration::from_millis(100),
+        ..Limits::default()
+    };
     let mut stops: Vec<Duration> = (0..50)
         .map(|_| {
             let t = Instant::now();
-            let o = sandbox.run(&looping, RunRequest::new(limits.clone(), Policy::default())).unwrap();
+            let o = sandbox
+                .run(&looping, RunRequest::new(limits.clone(), Policy::default()))
+                .unwrap();
             let took = t.elapsed();
             assert_eq!(o.status, Status::Timeout { limit_ms: 100 });
             took

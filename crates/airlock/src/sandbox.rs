@@ -445,20 +445,18 @@ impl Sandbox {
                 self.inner.component_linker.get_or_init(|| l)
             }
         };
-        let pre = linker
-            .instantiate_pre(&component)
-            .map_err(|e| {
-                let msg = format!("{e:#}");
-                match imports.iter().find(|i| msg.contains(&format!("`{i}`"))) {
-                    Some(i) if msg.contains("not found") || msg.contains("no matching") => {
-                        Error::UnknownImport {
-                            module: i.clone(),
-                            field: String::new(),
-                        }
+        let pre = linker.instantiate_pre(&component).map_err(|e| {
+            let msg = format!("{e:#}");
+            match imports.iter().find(|i| msg.contains(&format!("`{i}`"))) {
+                Some(i) if msg.contains("not found") || msg.contains("no matching") => {
+                    Error::UnknownImport {
+                        module: i.clone(),
+                        field: String::new(),
                     }
-                    _ => Error::IncompatibleImport { message: msg },
                 }
-            })?;
+                _ => Error::IncompatibleImport { message: msg },
+            }
+        })?;
         let pre = CommandPre::new(pre).map_err(|_| Error::MissingEntry {
             what: "component",
             expected: "wasi:cli/run".into(),

@@ -235,3 +235,12 @@ fn outcome_json_has_status_streams_and_resources() {
     assert_eq!(v["stdout_truncated"], false);
     assert!(v["resources"]["wall_time_us"].is_u64());
 }
+
+#[test]
+fn sandbox_and_program_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<airlock::Sandbox>();
+    assert_send_sync::<airlock::Program>();
+    assert_send_sync::<airlock::Outcome>();
+    assert_send_sync::<airlock::Error>();
+}
