@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use airlock::{
-    Error, Limits, Mount, Outcome, Policy, RunRequest, Sandbox, SandboxConfig, Status, Stdin,
+    Error, Limits, Mount, Outcome, Policy, Report, RunRequest, Sandbox, SandboxConfig, Status,
+    Stdin, TraceConfig,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -34,7 +35,7 @@ const EXIT_HELP: &str = "Exit codes: the guest's own exit code when it exits; ot
 enum Command {
     /// Run a WASI command: a preview 1 module (`_start`) or a preview 2 component
     /// (`wasi:cli/run`), binary or text (.wat).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Check a module or component and say exactly what is wrong with it.
     Validate {
         /// The .wasm or .wat file.
@@ -95,6 +96,18 @@ struct RunArgs {
     /// Do not read or write the compiled-code cache.
     #[arg(long)]
     no_cache: bool,
+    /// Print every host call the guest makes to stderr as it happens, one line each.
+    #[arg(long)]
+    trace: bool,
+    /// Write the JSON report (input, limits, policy, outcome, resources, events) to FILE.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Virtual clocks and seeded randomness, so that runs are reproducible (seed default 0).
+    #[arg(long, value_name = "SEED", num_args = 0..=1, default_missing_value = "0", require_equals = true)]
+    deterministic: Option<u64>,
+    /// Events kept in the report; later calls are counted but not kept.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    max_events: usize,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -125,7 +138,7 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
         Command::Validate { file, json } => validate(&file, json),
         Command::Cache { action } => cache(action),
     };
@@ -210,6 +223,13 @@ fn run(a: RunArgs) -> i32 {
     }
 }
 
+fn write_report(path: &std::path::Path, report: &Report) -> Result<(), Error> {
+    std::fs::write(path, report.to_json() + "\n").map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 fn run_inner(a: RunArgs) -> Result<Outcome, Error> {
     let mut policy = Policy::default();
     policy
@@ -224,6 +244,7 @@ fn run_inner(a: RunArgs) -> Result<Outcome, Error> {
         .map(|e| parse_env(e))
         .collect::<Result<_, _>>()?;
     policy.args = a.args;
+    policy.deterministic = a.deterministic;
     policy.stdin = match &a.stdin {
         Some(path) => {
             let mut bytes = Vec::new();
@@ -247,12 +268,27 @@ fn run_inner(a: RunArgs) -> Result<Outcome, Error> {
     limits.validate()?;
     let sandbox = sandbox(a.no_cache)?;
     let program = sandbox.load_file(&a.file)?;
-    let mut request = RunRequest::new(limits, policy);
+    let mut request = RunRequest::new(limits.clone(), policy.clone());
+    request.trace = TraceConfig {
+        enabled: a.trace || a.report.is_some(),
+        max_events: a.max_events,
+        callback: if a.trace {
+            Some(Box::new(|e: &airlock::Event| {
+                eprintln!("airlock-trace: {e}")
+            }))
+        } else {
+            None
+        },
+    };
     if !a.json {
         request.stdout_sink = Some(Box::new(std::io::stdout()));
         request.stderr_sink = Some(Box::new(std::io::stderr()));
     }
-    sandbox.run(&program, request)
+    let outcome = sandbox.run(&program, request)?;
+    if let Some(path) = &a.report {
+        write_report(path, &Report::new(&program, &limits, &policy, &outcome))?;
+    }
+    Ok(outcome)
 }
 
 fn finish(outcome: &Outcome, json: bool) -> i32 {

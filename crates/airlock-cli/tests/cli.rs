@@ -395,3 +395,95 @@ fn a_huge_input_is_refused_quickly() {
         stderr(&o)
     );
 }
+
+fn behave_mount() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("in.txt"), "input data\n").unwrap();
+    let spec = format!("{}::/data", dir.path().display());
+    (dir, spec)
+}
+
+#[test]
+fn trace_prints_one_line_per_host_call() {
+    let (_dir, mount) = behave_mount();
+    let o = airlock(&["run", "--trace", "--dir", &mount, &guest("behave.wat")]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("airlock-trace: "))
+        .collect();
+    assert_eq!(lines.len(), 15, "{err}");
+    assert!(
+        lines[0].contains(r#"#0 path_open(fd=3, path="in.txt", read) = ok: fd=4"#),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[12].contains("sock_accept") && lines[12].ends_with("DENIED"),
+        "{}",
+        lines[12]
+    );
+    assert!(
+        lines[14].contains("proc_exit(code=0) = exit"),
+        "{}",
+        lines[14]
+    );
+}
+
+#[test]
+fn report_file_matches_the_schema_and_is_reproducible() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/report.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let (_dir, mount) = behave_mount();
+    let out = tempfile::tempdir().unwrap();
+    let run = |name: &str| {
+        let path = out.path().join(name);
+        let o = airlock(&[
+            "run",
+            "--deterministic=5",
+            "--report",
+            path.to_str().unwrap(),
+            "--dir",
+            &mount,
+            &guest("behave.wat"),
+        ]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        v
+    };
+    let mut a = run("a.json");
+    let mut b = run("b.json");
+    assert_eq!(a["events_total"], 15);
+    assert_eq!(a["counts"]["network_attempt"], 1);
+    assert_eq!(a["input"]["kind"], "module");
+    assert_eq!(a["policy"]["deterministic_seed"], 5);
+    for v in [&mut a, &mut b] {
+        *v.pointer_mut("/resources/wall_time_us").unwrap() = serde_json::json!(0);
+    }
+    assert_eq!(a, b, "deterministic reports differ only in host timings");
+
+    // A run that fails still writes its report.
+    let path = out.path().join("trap.json");
+    let o = airlock(&[
+        "run",
+        "--report",
+        path.to_str().unwrap(),
+        &guest("unreachable.wat"),
+    ]);
+    assert_eq!(code(&o), 134);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(validator.is_valid(&v));
+    assert_eq!(v["outcome"]["status"]["code"], "unreachable");
+}

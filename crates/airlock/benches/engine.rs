@@ -3,13 +3,14 @@
 //! - fresh-instance run of a hello-world WASI module, in-process, one thread (median, p99)
 //! - throughput with 1 and 2 threads sharing one `Sandbox`
 //! - timeout precision: a 100 ms timeout against an infinite loop (min, median, p99, max)
+//! - tracing: hello-world with tracing on; a guest making 10,002 WASI calls, traced vs not
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use airlock::{Limits, Policy, Program, RunRequest, Sandbox, SandboxConfig, Status};
+use airlock::{Limits, Policy, Program, RunRequest, Sandbox, SandboxConfig, Status, TraceConfig};
 
 fn guest(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -116,5 +117,47 @@ fn main() {
         ms(percentile(&stops, 0.99)),
         ms(stops[stops.len() - 1]),
         stops.len()
+    );
+
+    // Tracing.
+    let median_of = |program: &Program, policy: &Policy, trace: bool, n: usize| {
+        let mut v: Vec<Duration> = (0..n)
+            .map(|_| {
+                let mut req = RunRequest::new(Limits::default(), policy.clone());
+                req.trace = TraceConfig {
+                    enabled: trace,
+                    ..TraceConfig::default()
+                };
+                let t = Instant::now();
+                let o = sandbox.run(program, req).unwrap();
+                let took = t.elapsed();
+                assert_eq!(o.status, Status::Exited { code: 0 });
+                took
+            })
+            .collect();
+        v.sort();
+        percentile(&v, 0.5)
+    };
+    let none = Policy::default();
+    let off = median_of(&hello, &none, false, 20_000);
+    let on = median_of(&hello, &none, true, 20_000);
+    println!(
+        "hello-world median: tracing off {}, tracing on {} (1 event)",
+        us(off),
+        us(on)
+    );
+    let many = sandbox.load_file(guest("many_calls.wat")).unwrap();
+    let k = Policy {
+        args: vec!["k".into()],
+        ..Policy::default()
+    };
+    let off = median_of(&many, &k, false, 300);
+    let on = median_of(&many, &k, true, 300);
+    println!(
+        "10,002 WASI calls (clock_time_get): tracing off {}, on {}: +{:.1}%, {:.0} ns per event",
+        us(off),
+        us(on),
+        (on.as_secs_f64() / off.as_secs_f64() - 1.0) * 100.0,
+        (on.as_secs_f64() - off.as_secs_f64()) * 1e9 / 10_002.0
     );
 }

@@ -37,17 +37,25 @@
 
 pub mod cache;
 mod detect;
+mod determinism;
 mod error;
 mod limiter;
 mod limits;
 mod outcome;
 mod output;
+pub mod report;
 mod sandbox;
 mod ticker;
+pub mod trace;
+mod trace_p1;
+mod trace_p2;
 
 pub use detect::{WasmKind, diagnose, looks_like_text, to_binary};
+pub use determinism::{VIRTUAL_EPOCH_SECS, VIRTUAL_STEP};
 pub use error::{Error, ErrorKind, InvalidModule, Result};
 pub use limits::{Limits, MIB, Mount, Policy, Stdin};
 pub use outcome::{Captured, Frame, Outcome, Resources, Status, Stream};
 pub use output::Sink;
+pub use report::{REPORT_VERSION, Report};
 pub use sandbox::{MAX_GUEST_MEMORY, Program, RunRequest, Sandbox, SandboxConfig};
+pub use trace::{Category, Event, EventCallback, Trace, TraceConfig};

@@ -132,4 +132,7 @@ pub struct Policy {
     /// Standard input.
     #[serde(skip)]
     pub stdin: Stdin,
+    /// `Some(seed)`: clocks are virtual (they start at 2024-01-01T00:00:00Z and advance 1 ms per
+    /// read) and randomness comes from the seed, so that runs are reproducible.
+    pub deterministic: Option<u64>,
 }

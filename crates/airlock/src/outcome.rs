@@ -206,6 +206,8 @@ pub struct Outcome {
     pub stderr: Captured,
     /// Resource figures.
     pub resources: Resources,
+    /// The host calls the guest made, when tracing was on.
+    pub trace: Option<crate::trace::Trace>,
 }
 
 impl Outcome {

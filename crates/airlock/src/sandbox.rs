@@ -11,18 +11,20 @@ use wasmtime::{
     Config, Engine, InstancePre, Linker, Module, PoolingAllocationConfig, Store, Trap,
     UpdateDeadline, WasmBacktrace,
 };
-use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::bindings::CommandPre;
-use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{Deterministic, FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::cache::DiskCache;
 use crate::detect::{self, WasmKind};
+use crate::determinism::{VirtualMonotonic, VirtualTime, VirtualWall, random_bytes};
 use crate::error::{Error, InvalidModule, Result};
 use crate::limiter::Limiter;
 use crate::limits::{Limits, Policy, Stdin};
 use crate::outcome::{Captured, Frame, Outcome, Resources, Status, Stream};
 use crate::output::{CapturePipe, OutputLimitExceeded, Sink};
 use crate::ticker::Ticker;
+use crate::trace::{Recorder, TimeSource, TraceConfig};
+use crate::trace_p1::TracedP1;
 
 /// The largest linear memory a guest can be granted (4 GiB, the 32-bit address space).
 pub const MAX_GUEST_MEMORY: u64 = 4 << 30;
@@ -69,6 +71,8 @@ pub struct RunRequest {
     pub stdout_sink: Option<Sink>,
     /// If set, stderr is also written here as the guest writes it.
     pub stderr_sink: Option<Sink>,
+    /// Whether and how host calls are recorded (off by default).
+    pub trace: TraceConfig,
 }
 
 impl std::fmt::Debug for RunRequest {
@@ -78,6 +82,7 @@ impl std::fmt::Debug for RunRequest {
             .field("policy", &self.policy)
             .field("stdout_sink", &self.stdout_sink.is_some())
             .field("stderr_sink", &self.stderr_sink.is_some())
+            .field("trace", &self.trace)
             .finish()
     }
 }
@@ -90,12 +95,13 @@ impl RunRequest {
             policy,
             stdout_sink: None,
             stderr_sink: None,
+            trace: TraceConfig::default(),
         }
     }
 }
 
 struct ModuleState {
-    wasi: WasiP1Ctx,
+    wasi: TracedP1,
     limiter: Limiter,
 }
 
@@ -230,16 +236,17 @@ impl Sandbox {
             Engine::new(&engine_config(&config)).map_err(|e| Error::internal("engine", e))?;
 
         let mut module_linker: Linker<ModuleState> = Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_async(&mut module_linker, |s: &mut ModuleState| {
-            &mut s.wasi
-        })
-        .map_err(|e| Error::internal("linker", e))?;
+        crate::trace_p1::add_to_linker(&mut module_linker, |s: &mut ModuleState| &mut s.wasi)
+            .map_err(|e| Error::internal("linker", e))?;
         // The names the module linker provides, to name unknown imports precisely.
         let provided = {
             let mut store = Store::new(
                 &engine,
                 ModuleState {
-                    wasi: WasiCtxBuilder::new().build_p1(),
+                    wasi: TracedP1 {
+                        ctx: WasiCtxBuilder::new().build_p1(),
+                        recorder: Recorder::disabled(),
+                    },
                     limiter: Limiter::new(&Limits::default()),
                 },
             );
@@ -500,6 +507,7 @@ impl Sandbox {
             policy,
             stdout_sink,
             stderr_sink,
+            trace,
         } = request;
         limits.validate()?;
         if !Engine::same(&program.inner.engine, &self.inner.engine) {
@@ -511,6 +519,16 @@ impl Sandbox {
         let stderr = CapturePipe::new(Stream::Stderr, limits.max_output_bytes, stderr_sink);
         let mut wasi = wasi_builder(&policy, program.name(), &stdout, &stderr)?;
         let limiter = Limiter::new(&limits);
+        let time_source = policy.deterministic.map(|seed| {
+            let vt = VirtualTime::default();
+            wasi.wall_clock(VirtualWall(vt.clone()))
+                .monotonic_clock(VirtualMonotonic(vt.clone()))
+                .secure_random(Deterministic::new(random_bytes(seed, 0)))
+                .insecure_random(Deterministic::new(random_bytes(seed, 1)))
+                .insecure_random_seed(u128::from(seed));
+            Arc::new(move || vt.peek_us()) as TimeSource
+        });
+        let recorder = Recorder::new(trace, time_source);
 
         let started = Instant::now();
         let deadline = started + limits.timeout;
@@ -519,7 +537,10 @@ impl Sandbox {
         let (end, fuel_left, limiter) = match &program.inner.pre {
             Pre::Module(pre) => {
                 let state = ModuleState {
-                    wasi: wasi.build_p1(),
+                    wasi: TracedP1 {
+                        ctx: wasi.build_p1(),
+                        recorder: recorder.clone(),
+                    },
                     limiter,
                 };
                 let mut store = self.new_store(state, &limits, deadline)?;
@@ -544,7 +565,13 @@ impl Sandbox {
                     let r = command.wasi_cli_run().call_run(&mut store).await?;
                     Ok(if r.is_ok() { 0 } else { 1 })
                 };
-                let end = tokio::time::timeout_at(deadline.into(), run).await;
+                let end = if recorder.enabled() {
+                    use tracing::instrument::WithSubscriber;
+                    let subscriber = crate::trace_p2::P2Subscriber::new(recorder.clone());
+                    tokio::time::timeout_at(deadline.into(), run.with_subscriber(subscriber)).await
+                } else {
+                    tokio::time::timeout_at(deadline.into(), run).await
+                };
                 let fuel = store.get_fuel().ok();
                 (end, fuel, store.into_data().limiter)
             }
@@ -572,6 +599,7 @@ impl Sandbox {
                 peak_memory_bytes: limiter.peak_memory as u64,
                 memory_limit_hit: limiter.refused.is_some(),
             },
+            trace: recorder.take(),
         })
     }
 

@@ -1,0 +1,160 @@
+//! The versioned JSON report of a run: input, limits and policy, outcome, resources, and the
+//! behaviour trace. Its schema is `docs/report.schema.json`; a change of meaning bumps
+//! [`REPORT_VERSION`].
+
+use serde::Serialize;
+
+use crate::detect::WasmKind;
+use crate::limits::{Limits, Policy};
+use crate::outcome::{Outcome, Resources, Status};
+use crate::sandbox::Program;
+use crate::trace::{Category, Event};
+
+/// The report format's version.
+pub const REPORT_VERSION: u32 = 1;
+
+/// The version of wasmtime airlock runs on.
+pub const WASMTIME_VERSION: &str = "48.0.8";
+
+/// What was run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Input {
+    /// File name (or the name given to `load_bytes`).
+    pub name: String,
+    /// Size of the binary WebAssembly, bytes.
+    pub size: u64,
+    /// SHA-256 of the binary WebAssembly, hex.
+    pub sha256: String,
+    /// Detected kind.
+    pub kind: WasmKind,
+}
+
+/// The policy as recorded in a report: environment variable names only (values may be secrets).
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicySummary {
+    /// Mounts: host path, guest path, writable.
+    pub mounts: Vec<crate::limits::Mount>,
+    /// Names of the environment variables granted.
+    pub env: Vec<String>,
+    /// Guest arguments after the program name.
+    pub args: Vec<String>,
+    /// `null`, `"empty"`, `"bytes"` or `"inherit"`.
+    pub stdin: &'static str,
+    /// Always `"none"`.
+    pub network: &'static str,
+    /// The seed of a deterministic run, or `null`.
+    pub deterministic_seed: Option<u64>,
+}
+
+/// How the run ended and what it printed.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutcomeSummary {
+    /// How the run ended.
+    pub status: Status,
+    /// The guest's exit code, if it exited.
+    pub exit_code: Option<i32>,
+    /// Standard output (lossy UTF-8).
+    pub stdout: String,
+    /// True if stdout was cut at the limit.
+    pub stdout_truncated: bool,
+    /// Standard error (lossy UTF-8).
+    pub stderr: String,
+    /// True if stderr was cut at the limit.
+    pub stderr_truncated: bool,
+}
+
+/// The versioned report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Always `"airlock-report"`.
+    pub format: &'static str,
+    /// [`REPORT_VERSION`].
+    pub version: u32,
+    /// airlock's version.
+    pub airlock_version: &'static str,
+    /// wasmtime's version.
+    pub wasmtime_version: &'static str,
+    /// What ran.
+    pub input: Input,
+    /// Limits in force.
+    pub limits: Limits,
+    /// Policy in force.
+    pub policy: PolicySummary,
+    /// How it ended.
+    pub outcome: OutcomeSummary,
+    /// What it used.
+    pub resources: Resources,
+    /// Whether host calls were traced.
+    pub traced: bool,
+    /// Host calls per category (all categories listed, kept and dropped calls counted).
+    pub counts: std::collections::BTreeMap<&'static str, u64>,
+    /// Host calls seen in total.
+    pub events_total: u64,
+    /// Host calls not kept because the event cap was reached.
+    pub events_dropped: u64,
+    /// The events kept, in order.
+    pub events: Vec<Event>,
+    /// JSON pointers of the fields that are host timings (they differ between otherwise
+    /// identical deterministic runs).
+    pub host_timing_fields: Vec<&'static str>,
+}
+
+impl Report {
+    /// Builds the report of one run.
+    pub fn new(program: &Program, limits: &Limits, policy: &Policy, outcome: &Outcome) -> Report {
+        let trace = outcome.trace.clone().unwrap_or_default();
+        let counts = Category::ALL
+            .iter()
+            .map(|c| (c.as_str(), trace.counts.get(c).copied().unwrap_or(0)))
+            .collect();
+        let mut host_timing_fields = vec!["/resources/wall_time_us"];
+        if policy.deterministic.is_none() {
+            host_timing_fields.push("/events/*/time_us");
+        }
+        Report {
+            format: "airlock-report",
+            version: REPORT_VERSION,
+            airlock_version: env!("CARGO_PKG_VERSION"),
+            wasmtime_version: WASMTIME_VERSION,
+            input: Input {
+                name: program.name().to_string(),
+                size: program.size(),
+                sha256: program.sha256_hex(),
+                kind: program.kind(),
+            },
+            limits: limits.clone(),
+            policy: PolicySummary {
+                mounts: policy.mounts.clone(),
+                env: policy.env.iter().map(|(k, _)| k.clone()).collect(),
+                args: policy.args.clone(),
+                stdin: match policy.stdin {
+                    crate::limits::Stdin::Empty => "empty",
+                    crate::limits::Stdin::Bytes(_) => "bytes",
+                    crate::limits::Stdin::Inherit => "inherit",
+                },
+                network: "none",
+                deterministic_seed: policy.deterministic,
+            },
+            outcome: OutcomeSummary {
+                status: outcome.status.clone(),
+                exit_code: outcome.status.exit_code(),
+                stdout: outcome.stdout.text().into_owned(),
+                stdout_truncated: outcome.stdout.truncated,
+                stderr: outcome.stderr.text().into_owned(),
+                stderr_truncated: outcome.stderr.truncated,
+            },
+            resources: outcome.resources.clone(),
+            traced: outcome.trace.is_some(),
+            counts,
+            events_total: trace.total(),
+            events_dropped: trace.dropped,
+            events: trace.events,
+            host_timing_fields,
+        }
+    }
+
+    /// The report as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+}
