@@ -160,4 +160,20 @@ fn main() {
         (on.as_secs_f64() / off.as_secs_f64() - 1.0) * 100.0,
         (on.as_secs_f64() - off.as_secs_f64()) * 1e9 / 10_002.0
     );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("in.txt"), "input data\n").unwrap();
+    let files = sandbox.load_file(guest("file_calls.wat")).unwrap();
+    let mounted = Policy {
+        mounts: vec![airlock::Mount::read_only(dir.path(), "/d")],
+        ..Policy::default()
+    };
+    let off = median_of(&files, &mounted, false, 30);
+    let on = median_of(&files, &mounted, true, 30);
+    println!(
+        "10,002 WASI calls (path_open, fd_read, fd_close on a mounted file): tracing off {}, on {}: +{:.1}%, {:.0} ns per event",
+        us(off),
+        us(on),
+        (on.as_secs_f64() / off.as_secs_f64() - 1.0) * 100.0,
+        (on.as_secs_f64() - off.as_secs_f64()) * 1e9 / 10_002.0
+    );
 }

@@ -697,9 +697,11 @@ fn wasi_builder(
         b.preopened_dir(&m.host, &m.guest, perms)
             .map_err(|e| Error::Config(format!("cannot mount {}: {e:#}", m.host.display())))?;
     }
-    // `allow_blocking_current_thread` stays off: with it, wasmtime-wasi serves a relative
-    // `poll_oneoff` sleep with `std::thread::sleep`, which no timeout can interrupt.
-    b.allow_blocking_current_thread(false);
+    // File operations run inline on the run's thread: no thread hop per call (a hop costs
+    // ~20 us). The one call wasmtime-wasi would then serve with an uninterruptible
+    // `std::thread::sleep` (a lone relative `poll_oneoff` clock) is served asynchronously by
+    // `trace_p1`, so the timeout still covers sleeping guests.
+    b.allow_blocking_current_thread(true);
     // No network, ever: no sockets, no name lookups (all addresses are denied as well).
     b.allow_tcp(false)
         .allow_udp(false)

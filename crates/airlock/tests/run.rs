@@ -244,3 +244,26 @@ fn sandbox_and_program_are_send_and_sync() {
     assert_send_sync::<airlock::Outcome>();
     assert_send_sync::<airlock::Error>();
 }
+
+#[test]
+fn a_short_sleep_completes_and_reports_its_event() {
+    // poll_oneoff on one relative clock of 20 ms: served by an async timer, then one event.
+    let wat = br#"(module
+        (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory (export "memory") 1)
+        (func (export "_start")
+          (i32.store (i32.const 16) (i32.const 1))
+          (i64.store (i32.const 24) (i64.const 20000000))
+          (if (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128)) (then (call $exit (i32.const 2))))
+          ;; one event, of type clock (0), without error
+          (if (i32.ne (i32.load (i32.const 128)) (i32.const 1)) (then (call $exit (i32.const 3))))
+          (if (i32.load16_u (i32.const 72)) (then (call $exit (i32.const 4))))))"#;
+    let p = sandbox().load_bytes("nap.wat", wat).unwrap();
+    let t = std::time::Instant::now();
+    let o = sandbox()
+        .run(&p, RunRequest::new(Limits::default(), Policy::default()))
+        .unwrap();
+    assert_eq!(o.status, Status::Exited { code: 0 });
+    assert!(t.elapsed() >= std::time::Duration::from_millis(20));
+}
