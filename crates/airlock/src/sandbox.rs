@@ -140,7 +140,6 @@ enum Pre {
 }
 
 struct ProgramInner {
-    name: String,
     kind: WasmKind,
     sha256: [u8; 32],
     size: u64,
@@ -154,12 +153,13 @@ struct ProgramInner {
 #[derive(Clone)]
 pub struct Program {
     inner: Arc<ProgramInner>,
+    name: Arc<str>,
 }
 
 impl std::fmt::Debug for Program {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Program")
-            .field("name", &self.inner.name)
+            .field("name", &self.name)
             .field("kind", &self.inner.kind)
             .field("sha256", &self.sha256_hex())
             .field("size", &self.inner.size)
@@ -170,7 +170,7 @@ impl std::fmt::Debug for Program {
 impl Program {
     /// The name given at load time (usually the file name).
     pub fn name(&self) -> &str {
-        &self.inner.name
+        &self.name
     }
     /// Module or component.
     pub fn kind(&self) -> WasmKind {
@@ -305,14 +305,19 @@ impl Sandbox {
         let (binary, kind) = detect::to_binary(bytes)?;
         let sha256: [u8; 32] = Sha256::digest(&binary).into();
         if let Some(p) = self.programs().get(&sha256) {
-            return Ok(p.clone());
+            // Same code under another name: share the compiled program, keep the caller's name.
+            return Ok(Program {
+                inner: p.inner.clone(),
+                name: name.into(),
+            });
         }
         let inner = match kind {
-            WasmKind::Module => self.prepare_module(name, &binary, sha256)?,
-            WasmKind::Component => self.prepare_component(name, &binary, sha256)?,
+            WasmKind::Module => self.prepare_module(&binary, sha256)?,
+            WasmKind::Component => self.prepare_component(&binary, sha256)?,
         };
         let program = Program {
             inner: Arc::new(inner),
+            name: name.into(),
         };
         let mut programs = self.programs();
         if programs.len() >= MEMORY_PROGRAMS {
@@ -365,7 +370,7 @@ impl Sandbox {
         Ok(compiled)
     }
 
-    fn prepare_module(&self, name: &str, binary: &[u8], sha256: [u8; 32]) -> Result<ProgramInner> {
+    fn prepare_module(&self, binary: &[u8], sha256: [u8; 32]) -> Result<ProgramInner> {
         let module = self.compile(
             binary,
             format!("{}-module", hex(&sha256)),
@@ -412,7 +417,6 @@ impl Sandbox {
                 message: format!("{e:#}"),
             })?;
         Ok(ProgramInner {
-            name: name.to_string(),
             kind: WasmKind::Module,
             sha256,
             size: binary.len() as u64,
@@ -423,12 +427,7 @@ impl Sandbox {
         })
     }
 
-    fn prepare_component(
-        &self,
-        name: &str,
-        binary: &[u8],
-        sha256: [u8; 32],
-    ) -> Result<ProgramInner> {
+    fn prepare_component(&self, binary: &[u8], sha256: [u8; 32]) -> Result<ProgramInner> {
         let component = self.compile(
             binary,
             format!("{}-component", hex(&sha256)),
@@ -470,7 +469,6 @@ impl Sandbox {
             found: exports.iter().take(8).cloned().collect(),
         })?;
         Ok(ProgramInner {
-            name: name.to_string(),
             kind: WasmKind::Component,
             sha256,
             size: binary.len() as u64,

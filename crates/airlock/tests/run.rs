@@ -267,3 +267,12 @@ fn a_short_sleep_completes_and_reports_its_event() {
     assert_eq!(o.status, Status::Exited { code: 0 });
     assert!(t.elapsed() >= std::time::Duration::from_millis(20));
 }
+
+#[test]
+fn the_same_code_under_two_names_keeps_each_name() {
+    let bytes = std::fs::read(guest("hello.wat")).unwrap();
+    let a = sandbox().load_bytes("first.wat", &bytes).unwrap();
+    let b = sandbox().load_bytes("second.wat", &bytes).unwrap();
+    assert_eq!((a.name(), b.name()), ("first.wat", "second.wat"));
+    assert_eq!(a.sha256_hex(), b.sha256_hex());
+}
