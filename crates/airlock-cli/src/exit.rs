@@ -16,7 +16,7 @@ pub const UNKNOWN_IMPORT: i32 = 68;
 pub const GUEST_UNAVAILABLE: i32 = 69;
 /// An internal error in airlock.
 pub const INTERNAL: i32 = 70;
-/// The compiled-code cache failed.
+/// The compiled-code cache failed, or an output file (the report) could not be written.
 pub const CACHE: i32 = 74;
 /// A setting cannot be applied (mount missing, limit out of range).
 pub const CONFIG: i32 = 78;
@@ -40,7 +40,7 @@ pub fn for_error(kind: ErrorKind) -> i32 {
         ErrorKind::UnknownImport | ErrorKind::IncompatibleImport => UNKNOWN_IMPORT,
         ErrorKind::Config => CONFIG,
         ErrorKind::GuestUnavailable => GUEST_UNAVAILABLE,
-        ErrorKind::Cache => CACHE,
+        ErrorKind::Cache | ErrorKind::Write => CACHE,
         _ => INTERNAL,
     }
 }

@@ -224,7 +224,7 @@ fn run(a: RunArgs) -> i32 {
 }
 
 fn write_report(path: &std::path::Path, report: &Report) -> Result<(), Error> {
-    std::fs::write(path, report.to_json() + "\n").map_err(|source| Error::Io {
+    std::fs::write(path, report.to_json() + "\n").map_err(|source| Error::Write {
         path: path.to_path_buf(),
         source,
     })
@@ -247,13 +247,20 @@ fn run_inner(a: RunArgs) -> Result<Outcome, Error> {
     policy.deterministic = a.deterministic;
     policy.stdin = match &a.stdin {
         Some(path) => {
+            const MAX_STDIN: u64 = 1 << 30;
             let mut bytes = Vec::new();
             std::fs::File::open(path)
-                .and_then(|f| f.take(1 << 30).read_to_end(&mut bytes))
+                .and_then(|f| f.take(MAX_STDIN + 1).read_to_end(&mut bytes))
                 .map_err(|source| Error::Io {
                     path: path.clone(),
                     source,
                 })?;
+            if bytes.len() as u64 > MAX_STDIN {
+                return Err(Error::TooLarge {
+                    size: bytes.len() as u64,
+                    limit: MAX_STDIN,
+                });
+            }
             Stdin::Bytes(bytes)
         }
         None => Stdin::Inherit,
@@ -273,12 +280,15 @@ fn run_inner(a: RunArgs) -> Result<Outcome, Error> {
         enabled: a.trace || a.report.is_some(),
         max_events: a.max_events,
         callback: if a.trace {
+            // A closed stderr must not kill the run: errors are ignored.
             Some(Box::new(|e: &airlock::Event| {
-                eprintln!("airlock-trace: {e}")
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr(), "airlock-trace: {e}");
             }))
         } else {
             None
         },
+        ..TraceConfig::default()
     };
     if !a.json {
         request.stdout_sink = Some(Box::new(std::io::stdout()));

@@ -487,3 +487,32 @@ fn report_file_matches_the_schema_and_is_reproducible() {
     assert!(validator.is_valid(&v));
     assert_eq!(v["outcome"]["status"]["code"], "unreachable");
 }
+
+#[test]
+fn a_writable_mount_over_the_cache_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let cache = home.path().join("cache");
+    let mount = home.path().to_str().unwrap();
+    let o = airlock_in(&cache, &["run", "--dir", mount, &guest("hello.wat")]);
+    assert_eq!(code(&o), 78, "{}", stderr(&o));
+    assert!(stderr(&o).contains("compiled-code cache"), "{}", stderr(&o));
+    // Read-only is fine: a guest cannot plant code through it.
+    let o = airlock_in(&cache, &["run", "--ro-dir", mount, &guest("hello.wat")]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn an_unwritable_report_is_an_output_error() {
+    let o = airlock(&[
+        "run",
+        "--report",
+        "/nonexistent-dir/r.json",
+        &guest("hello.wat"),
+    ]);
+    assert_eq!(code(&o), 74, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot write /nonexistent-dir/r.json"),
+        "{}",
+        stderr(&o)
+    );
+}

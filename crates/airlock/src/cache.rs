@@ -5,13 +5,17 @@
 //! `Engine::precompile_compatibility_hash`). Entries are written to a temporary file and renamed
 //! into place, so concurrent processes never see a half-written entry. Each entry has a sidecar
 //! with its length and an XXH3-128 checksum, verified before the code is loaded: a truncated or
-//! corrupt entry is deleted and recompiled.
+//! corrupt entry is deleted and recompiled. The bytes that were checked are the bytes that are
+//! loaded (no second open, no mmap that a concurrent truncation could turn into SIGBUS).
+//!
+//! Loading compiled code means trusting it, so the cache is private: its directories are created
+//! with mode 0700 and a directory that is not owned by the current user or that others can write
+//! is not used at all (nothing is read from it or written to it). Guests can never write into it:
+//! the sandbox refuses a writable mount that contains the cache directory.
 
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-
-use xxhash_rust::xxh3::Xxh3;
 
 const FORMAT: &str = "airlock-cache 1";
 
@@ -46,6 +50,30 @@ pub struct DiskCache {
     dir: PathBuf,
 }
 
+/// Creates `dir` (and parents) if needed, with mode 0700 for what is created, and checks that it
+/// is a directory owned by the current user that nobody else can write.
+fn private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    let md = fs::symlink_metadata(dir)?;
+    let me = rustix::process::geteuid().as_raw();
+    if !md.is_dir() || md.uid() != me || md.mode() & 0o022 != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{} is not a private directory of this user (owner uid {}, mode {:o}); not used as a cache",
+                dir.display(),
+                md.uid(),
+                md.mode() & 0o7777
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl DiskCache {
     /// A cache under `root` for engines with this fingerprint.
     pub fn new(root: PathBuf, fingerprint: &str) -> Self {
@@ -65,13 +93,15 @@ impl DiskCache {
         )
     }
 
-    /// Returns the path of a verified entry, or `None` (after deleting a damaged entry).
-    pub fn lookup(&self, key: &str) -> Option<PathBuf> {
+    /// Returns the bytes of a verified entry, or `None` (after deleting a damaged entry). Nothing
+    /// is read from a directory that is not private to the current user.
+    pub fn lookup(&self, key: &str) -> Option<Vec<u8>> {
+        private_dir(&self.dir).ok()?;
         let (code, sum) = self.paths(key);
         let expected = fs::read_to_string(&sum).ok()?;
-        match verify(&code, &expected) {
-            Ok(true) => Some(code),
-            Ok(false) | Err(_) => {
+        match fs::read(&code) {
+            Ok(bytes) if sum_text(bytes.len() as u64, checksum(&bytes)) == expected => Some(bytes),
+            _ => {
                 self.remove(key);
                 None
             }
@@ -87,7 +117,7 @@ impl DiskCache {
 
     /// Stores an entry atomically.
     pub fn store(&self, key: &str, bytes: &[u8]) -> io::Result<()> {
-        fs::create_dir_all(&self.dir)?;
+        private_dir(&self.dir)?;
         let (code, sum) = self.paths(key);
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
         tmp.write_all(bytes)?;
@@ -132,15 +162,43 @@ impl DiskCache {
         Ok(info)
     }
 
-    /// Removes every entry of every fingerprint. Returns the number of entries removed.
+    /// Removes every entry of every fingerprint: the `.cwasm` and `.sum` files (and temporary
+    /// files left by interrupted writes) in the root's subdirectories, then those subdirectories if
+    /// empty. Nothing else is touched, so a mistaken `AIRLOCK_CACHE_DIR` cannot wipe a directory.
+    /// Returns the number of entries removed.
     pub fn clear(&self) -> io::Result<u64> {
-        let info = self.info()?;
-        match fs::remove_dir_all(&self.root) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        let rd = match fs::read_dir(&self.root) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
             Err(e) => return Err(e),
+        };
+        let mut removed = 0;
+        for sub in rd {
+            let sub = sub?;
+            if !sub.file_type()?.is_dir() {
+                continue;
+            }
+            for f in fs::read_dir(sub.path())? {
+                let path = f?.path();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let ext = path.extension().map(|e| e.to_string_lossy().into_owned());
+                match ext.as_deref() {
+                    Some("cwasm") => {
+                        fs::remove_file(&path)?;
+                        removed += 1;
+                    }
+                    Some("sum") => fs::remove_file(&path)?,
+                    _ if name.starts_with(".tmp") => fs::remove_file(&path)?,
+                    _ => {}
+                }
+            }
+            // Only succeeds if nothing else was in it.
+            let _ = fs::remove_dir(sub.path());
         }
-        Ok(info.entries + info.stale_entries)
+        Ok(removed)
     }
 }
 
@@ -150,23 +208,6 @@ fn checksum(bytes: &[u8]) -> u128 {
 
 fn sum_text(len: u64, sum: u128) -> String {
     format!("{FORMAT}\nlen {len}\nxxh3-128 {sum:032x}\n")
-}
-
-fn verify(code: &Path, expected: &str) -> io::Result<bool> {
-    let mut f = fs::File::open(code)?;
-    let len = f.metadata()?.len();
-    let mut hasher = Xxh3::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut seen = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        seen += n as u64;
-        hasher.update(&buf[..n]);
-    }
-    Ok(seen == len && sum_text(len, hasher.digest128()) == expected)
 }
 
 #[cfg(test)]
@@ -179,8 +220,8 @@ mod tests {
         let cache = DiskCache::new(dir.path().to_path_buf(), "fp");
         assert!(cache.lookup("k").is_none());
         cache.store("k", b"compiled code").expect("store");
-        let p = cache.lookup("k").expect("hit");
-        assert_eq!(fs::read(&p).expect("read"), b"compiled code");
+        assert_eq!(cache.lookup("k").expect("hit"), b"compiled code");
+        let p = dir.path().join("fp").join("k.cwasm");
 
         // Truncate the entry: the lookup misses and deletes it.
         fs::write(&p, b"compiled").expect("truncate");
@@ -206,7 +247,29 @@ mod tests {
             ),
             (1, 1, 1, 2)
         );
+        fs::write(dir.path().join("precious.txt"), "keep").expect("write");
+        fs::write(dir.path().join("fp").join("precious.txt"), "keep").expect("write");
         assert_eq!(cache.clear().expect("clear"), 2);
         assert_eq!(cache.info().expect("info").entries, 0);
+        // Only cache files were removed.
+        assert!(dir.path().join("precious.txt").exists());
+        assert!(dir.path().join("fp").join("precious.txt").exists());
+        assert!(!dir.path().join("old").exists());
+    }
+
+    #[test]
+    fn a_directory_others_can_write_is_not_used() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = DiskCache::new(dir.path().to_path_buf(), "fp");
+        cache.store("k", b"code").expect("store");
+        assert!(cache.lookup("k").is_some());
+        fs::set_permissions(dir.path().join("fp"), fs::Permissions::from_mode(0o777))
+            .expect("chmod");
+        assert!(
+            cache.lookup("k").is_none(),
+            "entries in a world-writable directory are not trusted"
+        );
+        assert!(cache.store("k", b"code").is_err());
     }
 }

@@ -56,6 +56,8 @@ pub enum ErrorKind {
     GuestUnavailable,
     /// The compiled-code cache failed in a way it could not heal.
     Cache,
+    /// An output file (such as a report) could not be written.
+    Write,
     /// Anything else: a bug in airlock or wasmtime.
     Internal,
 }
@@ -73,6 +75,7 @@ impl ErrorKind {
             ErrorKind::Config => "config",
             ErrorKind::GuestUnavailable => "guest_unavailable",
             ErrorKind::Cache => "cache",
+            ErrorKind::Write => "write",
             ErrorKind::Internal => "internal",
         }
     }
@@ -149,6 +152,14 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// An output file could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file that could not be written.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
     /// A failure inside airlock or wasmtime that is not the input's fault.
     #[error("internal error: {0}")]
     Internal(String),
@@ -175,6 +186,7 @@ impl Error {
             Error::Config(_) => ErrorKind::Config,
             Error::GuestUnavailable { .. } => ErrorKind::GuestUnavailable,
             Error::Cache { .. } => ErrorKind::Cache,
+            Error::Write { .. } => ErrorKind::Write,
             Error::Internal(_) => ErrorKind::Internal,
         }
     }

@@ -53,7 +53,7 @@ mod trace_p2;
 pub use detect::{WasmKind, diagnose, looks_like_text, to_binary};
 pub use determinism::{VIRTUAL_EPOCH_SECS, VIRTUAL_STEP};
 pub use error::{Error, ErrorKind, InvalidModule, Result};
-pub use limits::{Limits, MIB, Mount, Policy, Stdin};
+pub use limits::{Limits, MAX_TIMEOUT, MIB, Mount, Policy, Stdin};
 pub use outcome::{Captured, Frame, Outcome, Resources, Status, Stream};
 pub use output::Sink;
 pub use report::{REPORT_VERSION, Report};

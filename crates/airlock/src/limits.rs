@@ -8,6 +8,9 @@ use serde::Serialize;
 /// 1 MiB.
 pub const MIB: u64 = 1024 * 1024;
 
+/// The longest timeout accepted: 30 days.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 86_400);
+
 /// Hard limits on one guest run. Every limit has a finite default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Limits {
@@ -54,6 +57,12 @@ impl Default for Limits {
 impl Limits {
     /// Checks that the limits make sense (non-zero timeout and memory).
     pub fn validate(&self) -> crate::Result<()> {
+        if self.timeout > MAX_TIMEOUT {
+            return Err(crate::Error::Config(format!(
+                "the timeout must be at most {} days",
+                MAX_TIMEOUT.as_secs() / 86_400
+            )));
+        }
         if self.timeout.is_zero() {
             return Err(crate::Error::Config(
                 "the timeout must be greater than zero".into(),

@@ -63,9 +63,9 @@ pub struct OutcomeSummary {
     pub stderr_truncated: bool,
 }
 
-/// The versioned report.
+/// The versioned report. It borrows the events from the outcome (no copy of a large trace).
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct Report<'a> {
     /// Always `"airlock-report"`.
     pub format: &'static str,
     /// [`REPORT_VERSION`].
@@ -93,19 +93,27 @@ pub struct Report {
     /// Host calls not kept because the event cap was reached.
     pub events_dropped: u64,
     /// The events kept, in order.
-    pub events: Vec<Event>,
+    pub events: &'a [Event],
     /// JSON pointers of the fields that are host timings (they differ between otherwise
     /// identical deterministic runs).
     pub host_timing_fields: Vec<&'static str>,
 }
 
-impl Report {
+impl<'a> Report<'a> {
     /// Builds the report of one run.
-    pub fn new(program: &Program, limits: &Limits, policy: &Policy, outcome: &Outcome) -> Report {
-        let trace = outcome.trace.clone().unwrap_or_default();
+    pub fn new(
+        program: &Program,
+        limits: &Limits,
+        policy: &Policy,
+        outcome: &'a Outcome,
+    ) -> Report<'a> {
+        let trace = outcome.trace.as_ref();
         let counts = Category::ALL
             .iter()
-            .map(|c| (c.as_str(), trace.counts.get(c).copied().unwrap_or(0)))
+            .map(|c| {
+                let n = trace.and_then(|t| t.counts.get(c)).copied().unwrap_or(0);
+                (c.as_str(), n)
+            })
             .collect();
         let mut host_timing_fields = vec!["/resources/wall_time_us"];
         if policy.deterministic.is_none() {
@@ -146,9 +154,9 @@ impl Report {
             resources: outcome.resources.clone(),
             traced: outcome.trace.is_some(),
             counts,
-            events_total: trace.total(),
-            events_dropped: trace.dropped,
-            events: trace.events,
+            events_total: trace.map_or(0, |t| t.total()),
+            events_dropped: trace.map_or(0, |t| t.dropped),
+            events: trace.map_or(&[], |t| t.events.as_slice()),
             host_timing_fields,
         }
     }

@@ -45,7 +45,7 @@ pub struct SandboxConfig {
     /// tight loops. Default on.
     pub fuel_metering: bool,
     /// Runs that may be in flight at once in this sandbox (slots of the pooling allocator).
-    /// Default 128.
+    /// Default 64.
     pub max_concurrent_runs: u32,
 }
 
@@ -55,7 +55,7 @@ impl Default for SandboxConfig {
             cache_dir: crate::cache::default_dir(),
             max_input_bytes: 256 << 20,
             fuel_metering: true,
-            max_concurrent_runs: 128,
+            max_concurrent_runs: 64,
         }
     }
 }
@@ -339,17 +339,17 @@ impl Sandbox {
         binary: &[u8],
         key: String,
         compile: impl Fn(&Engine, &[u8]) -> wasmtime::Result<T>,
-        deserialize: impl Fn(&Engine, &Path) -> wasmtime::Result<T>,
+        deserialize: impl Fn(&Engine, &[u8]) -> wasmtime::Result<T>,
         serialize: impl Fn(&T) -> wasmtime::Result<Vec<u8>>,
     ) -> Result<T> {
         let engine = &self.inner.engine;
-        if let Some((cache, path)) = self
+        if let Some((cache, bytes)) = self
             .inner
             .cache
             .as_ref()
-            .and_then(|c| c.lookup(&key).map(|p| (c, p)))
+            .and_then(|c| c.lookup(&key).map(|b| (c, b)))
         {
-            match deserialize(engine, &path) {
+            match deserialize(engine, &bytes) {
                 Ok(t) => return Ok(t),
                 Err(_) => cache.remove(&key),
             }
@@ -375,10 +375,11 @@ impl Sandbox {
             binary,
             format!("{}-module", hex(&sha256)),
             |e, b| Module::new(e, b),
-            // SAFETY: the file was written by `Module::serialize` of an engine with the same
-            // fingerprint, and its length and checksum were verified by the cache just before.
+            // SAFETY: these bytes were written by `Module::serialize` of an engine with the same
+            // fingerprint into a directory private to this user that no guest can write to, and
+            // the cache verified their length and checksum (on these very bytes) just before.
             #[allow(unsafe_code)]
-            |e, p| unsafe { Module::deserialize_file(e, p) },
+            |e, b| unsafe { Module::deserialize(e, b) },
             |m| m.serialize(),
         )?;
         let imports: Vec<String> = module
@@ -432,10 +433,10 @@ impl Sandbox {
             binary,
             format!("{}-component", hex(&sha256)),
             |e, b| component::Component::new(e, b),
-            // SAFETY: as for modules: written by `serialize` under the same fingerprint, and
-            // verified by the cache just before.
+            // SAFETY: as for modules: written by `serialize` under the same fingerprint into a
+            // private directory no guest can write to, and verified (these bytes) just before.
             #[allow(unsafe_code)]
-            |e, p| unsafe { component::Component::deserialize_file(e, p) },
+            |e, b| unsafe { component::Component::deserialize(e, b) },
             |c| c.serialize(),
         )?;
         let engine = &self.inner.engine;
@@ -515,6 +516,9 @@ impl Sandbox {
         }
         let stdout = CapturePipe::new(Stream::Stdout, limits.max_output_bytes, stdout_sink);
         let stderr = CapturePipe::new(Stream::Stderr, limits.max_output_bytes, stderr_sink);
+        if let Some(cache) = &self.inner.cache {
+            refuse_mounts_over(&policy, cache.root())?;
+        }
         let mut wasi = wasi_builder(&policy, program.name(), &stdout, &stderr)?;
         let limiter = Limiter::new(&limits);
         let time_source = policy.deterministic.map(|seed| {
@@ -529,7 +533,9 @@ impl Sandbox {
         let recorder = Recorder::new(trace, time_source);
 
         let started = Instant::now();
-        let deadline = started + limits.timeout;
+        let deadline = started
+            .checked_add(limits.timeout)
+            .ok_or_else(|| Error::Config("the timeout is too large".into()))?;
         let _ticking = self.inner.ticker.activate();
         let engine = &self.inner.engine;
         let (end, fuel_left, limiter) = match &program.inner.pre {
@@ -641,6 +647,46 @@ fn take(p: &CapturePipe) -> Captured {
     p.take()
 }
 
+/// The absolute, symlink-free form of a path that may not exist yet: its longest existing
+/// ancestor canonicalized, with the rest appended.
+fn resolve(path: &Path) -> PathBuf {
+    let mut existing = path.to_path_buf();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(c) = existing.canonicalize() {
+            return rest.iter().rev().fold(c, |acc, part| acc.join(part));
+        }
+        match (
+            existing.file_name().map(|n| n.to_owned()),
+            existing.parent(),
+        ) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}
+
+/// A guest that could write into the compiled-code cache could plant native code that a later
+/// run would load: refuse writable mounts that contain the cache or lie inside it.
+fn refuse_mounts_over(policy: &Policy, cache_root: &Path) -> Result<()> {
+    let cache = resolve(cache_root);
+    for m in policy.mounts.iter().filter(|m| m.writable) {
+        let host = resolve(&m.host);
+        if cache.starts_with(&host) || host.starts_with(&cache) {
+            return Err(Error::Config(format!(
+                "refusing to mount {} writable: it contains (or is inside) airlock's compiled-code cache {}; \
+                 mount it read-only, or set AIRLOCK_CACHE_DIR elsewhere",
+                m.host.display(),
+                cache.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn wasi_builder(
     policy: &Policy,
     program_name: &str,
@@ -695,11 +741,11 @@ fn wasi_builder(
         b.preopened_dir(&m.host, &m.guest, perms)
             .map_err(|e| Error::Config(format!("cannot mount {}: {e:#}", m.host.display())))?;
     }
-    // File operations run inline on the run's thread: no thread hop per call (a hop costs
-    // ~20 us). The one call wasmtime-wasi would then serve with an uninterruptible
-    // `std::thread::sleep` (a lone relative `poll_oneoff` clock) is served asynchronously by
-    // `trace_p1`, so the timeout still covers sleeping guests.
-    b.allow_blocking_current_thread(true);
+    // File operations go to tokio's blocking pool (a thread hop, ~10 us per call) rather than
+    // running inline: an inline `open` of a FIFO or device in a mount would block the run's
+    // thread where no timeout can reach it. (`trace_p1` also serves lone relative `poll_oneoff`
+    // sleeps with an async timer, which keeps sleeps interruptible if this is ever turned on.)
+    b.allow_blocking_current_thread(false);
     // No network, ever: no sockets, no name lookups (all addresses are denied as well).
     b.allow_tcp(false)
         .allow_udp(false)
@@ -816,10 +862,15 @@ fn engine_config(c: &SandboxConfig) -> Config {
     config.wasm_component_model(true);
     let n = c.max_concurrent_runs.max(1);
     let mut pool = PoolingAllocationConfig::new();
-    pool.total_core_instances(n * 4)
+    // Enough slots for every run in flight to use its whole per-run allowance, so that hostile
+    // runs cannot exhaust the pool for the others.
+    let per_run = Limits::default()
+        .max_instances
+        .max(Limits::default().max_memories);
+    pool.total_core_instances(n * per_run)
         .total_component_instances(n)
-        .total_memories(n * 4)
-        .total_tables(n * 4)
+        .total_memories(n * per_run)
+        .total_tables(n * per_run)
         .total_stacks(n)
         .max_memory_size(MAX_GUEST_MEMORY as usize)
         .table_elements(Limits::default().table_elements as usize * 4)

@@ -104,6 +104,9 @@ pub struct TraceConfig {
     /// Events kept; later ones are counted (per category and as dropped) but not kept.
     /// Default 100,000.
     pub max_events: usize,
+    /// Bytes of event text (call names, arguments, results) kept; later events are counted
+    /// but not kept. Default 32 MiB. Each argument or result summary is also capped at 1 KiB.
+    pub max_bytes: usize,
     /// Called for every event, kept or not (live display, streaming).
     pub callback: Option<EventCallback>,
 }
@@ -113,6 +116,7 @@ impl Default for TraceConfig {
         TraceConfig {
             enabled: false,
             max_events: 100_000,
+            max_bytes: 32 << 20,
             callback: None,
         }
     }
@@ -123,6 +127,7 @@ impl std::fmt::Debug for TraceConfig {
         f.debug_struct("TraceConfig")
             .field("enabled", &self.enabled)
             .field("max_events", &self.max_events)
+            .field("max_bytes", &self.max_bytes)
             .field("callback", &self.callback.is_some())
             .finish()
     }
@@ -153,6 +158,8 @@ struct Inner {
     trace: Trace,
     seq: u64,
     max_events: usize,
+    bytes: usize,
+    max_bytes: usize,
     callback: Option<EventCallback>,
     time: TimeSource,
 }
@@ -182,6 +189,8 @@ impl Recorder {
                 trace: Trace::default(),
                 seq: 0,
                 max_events: config.max_events,
+                bytes: 0,
+                max_bytes: config.max_bytes,
                 callback: config.callback,
                 time,
             }))),
@@ -209,8 +218,8 @@ impl Recorder {
             seq: st.seq,
             time_us: (st.time)(),
             call: call.to_string(),
-            args: args(),
-            result: result(),
+            args: cap(args()),
+            result: cap(result()),
             denied,
             category,
         };
@@ -219,7 +228,9 @@ impl Recorder {
         if let Some(cb) = st.callback.as_mut() {
             cb(&event);
         }
-        if st.trace.events.len() < st.max_events {
+        let size = event.call.len() + event.args.len() + event.result.len();
+        if st.trace.events.len() < st.max_events && st.bytes + size <= st.max_bytes {
+            st.bytes += size;
             st.trace.events.push(event);
         } else {
             st.trace.dropped += 1;
@@ -234,6 +245,22 @@ impl Recorder {
     }
 }
 
+/// The longest argument or result summary kept, in bytes.
+pub(crate) const MAX_SUMMARY: usize = 1024;
+
+/// Caps a summary at [`MAX_SUMMARY`] bytes (at a character boundary).
+pub(crate) fn cap(mut s: String) -> String {
+    if s.len() > MAX_SUMMARY {
+        let mut end = MAX_SUMMARY;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push_str("...");
+    }
+    s
+}
+
 /// Quotes a guest-supplied string for a summary, capped so a huge argument stays small.
 pub(crate) fn quote(s: &str) -> String {
     const MAX: usize = 256;
@@ -245,5 +272,40 @@ pub(crate) fn quote(s: &str) -> String {
             end -= 1;
         }
         format!("{:?}...({} bytes)", &s[..end], s.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_are_capped_and_the_byte_budget_bounds_the_trace() {
+        let config = TraceConfig {
+            enabled: true,
+            max_events: 1000,
+            max_bytes: 10_000,
+            callback: None,
+        };
+        let r = Recorder::new(config, None);
+        for _ in 0..100 {
+            r.record(
+                "path_open",
+                Category::FilesystemRead,
+                || "x".repeat(100_000),
+                || "ok".into(),
+                false,
+            );
+        }
+        let t = r.take().expect("enabled");
+        assert!(t.events.iter().all(|e| e.args.len() <= MAX_SUMMARY + 3));
+        let kept: usize = t
+            .events
+            .iter()
+            .map(|e| e.call.len() + e.args.len() + e.result.len())
+            .sum();
+        assert!(kept <= 10_000, "{kept}");
+        assert_eq!(t.events.len() as u64 + t.dropped, 100);
+        assert_eq!(t.total(), 100);
     }
 }

@@ -67,7 +67,7 @@ impl Visit for Fields {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let text = cap(format!("{value:?}"));
+        let text = debug_capped(value);
         match field.name() {
             "message" => self.message = text,
             "result" => self.result = Some(text),
@@ -131,10 +131,12 @@ impl Subscriber for P2Subscriber {
                 let result = f.result.unwrap_or_default();
                 let name = format!("{}.{}", call.module, call.function);
                 let category = category(&call.module, &call.function);
+                // Only an error result can be a denial (a file named "Access" is not one).
                 let denied = category == Category::NetworkAttempt
-                    || ["NotPermitted", "Access", "AccessDenied", "NotCapable"]
-                        .iter()
-                        .any(|e| result.contains(e));
+                    || (result.starts_with("Err(")
+                        && ["NotPermitted", "Access", "NotCapable"]
+                            .iter()
+                            .any(|e| result.contains(e)));
                 let args = std::mem::take(&mut call.args);
                 drop(spans);
                 self.recorder
@@ -161,18 +163,32 @@ impl Subscriber for P2Subscriber {
     }
 }
 
-/// Caps a summary at 256 bytes (the Debug text of a value can be large).
-fn cap(mut s: String) -> String {
+/// The `Debug` text of a value, at most 256 bytes: formatting stops there, so a huge guest
+/// string is never rendered whole.
+fn debug_capped(value: &dyn std::fmt::Debug) -> String {
     const MAX: usize = 256;
-    if s.len() > MAX {
-        let mut end = MAX;
-        while !s.is_char_boundary(end) {
-            end -= 1;
+    struct Capped(String);
+    impl Write for Capped {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            let room = MAX - self.0.len();
+            if s.len() <= room {
+                self.0.push_str(s);
+                Ok(())
+            } else {
+                let mut end = room;
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                self.0.push_str(&s[..end]);
+                Err(std::fmt::Error)
+            }
         }
-        s.truncate(end);
-        s.push_str("...");
     }
-    s
+    let mut out = Capped(String::new());
+    if write!(out, "{value:?}").is_err() {
+        out.0.push_str("...");
+    }
+    out.0
 }
 
 fn result_text(r: &str) -> String {

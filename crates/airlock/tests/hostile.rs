@@ -384,3 +384,39 @@ fn a_wasi_guest_without_memory_export_gets_a_clear_trap() {
         o.status
     );
 }
+
+#[test]
+fn a_fifo_in_a_mount_cannot_block_past_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let policy = Policy {
+        mounts: vec![Mount::read_only(dir.path(), "/d")],
+        ..probe_args(&["r", "pipe"])
+    };
+    let t = Instant::now();
+    let o = run_with("probe.wat", short(300), policy);
+    assert_eq!(o.status, Status::Timeout { limit_ms: 300 });
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    // Unblock the host thread still waiting in open(2) so that it can finish.
+    let _ = std::fs::OpenOptions::new().write(true).open(&fifo);
+}
+
+#[test]
+fn absurd_timeouts_are_refused_not_panicking() {
+    let limits = Limits {
+        timeout: Duration::MAX,
+        ..Limits::default()
+    };
+    let e = sandbox()
+        .run(
+            &load("hello.wat"),
+            RunRequest::new(limits, Policy::default()),
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), airlock::ErrorKind::Config);
+}

@@ -14,6 +14,7 @@ fn traced(max_events: usize) -> TraceConfig {
         enabled: true,
         max_events,
         callback: None,
+        ..TraceConfig::default()
     }
 }
 
@@ -211,6 +212,7 @@ fn the_callback_sees_every_call_even_past_the_cap() {
         enabled: true,
         max_events: 10,
         callback: Some(Box::new(move |_| *s.lock().unwrap() += 1)),
+        ..TraceConfig::default()
     };
     let o = run_traced("many_calls.wat", probe_args(&["k"]), trace);
     assert_eq!(o.trace.unwrap().events.len(), 10);
