@@ -156,6 +156,7 @@ pub(crate) type TimeSource = Arc<dyn Fn() -> u64 + Send + Sync>;
 
 struct Inner {
     trace: Trace,
+    counts: [u64; Category::ALL.len()],
     seq: u64,
     max_events: usize,
     bytes: usize,
@@ -187,6 +188,7 @@ impl Recorder {
         Recorder {
             inner: Some(Arc::new(Mutex::new(Inner {
                 trace: Trace::default(),
+                counts: [0; Category::ALL.len()],
                 seq: 0,
                 max_events: config.max_events,
                 bytes: 0,
@@ -214,6 +216,14 @@ impl Recorder {
         let Some(inner) = &self.inner else { return };
         let mut g = inner.lock().unwrap_or_else(|p| p.into_inner());
         let st = &mut *g;
+        st.counts[category as usize] += 1;
+        // Past the cap, with nobody watching live, an event is only counted: no text is built.
+        let full = st.trace.events.len() >= st.max_events || st.bytes >= st.max_bytes;
+        if full && st.callback.is_none() {
+            st.seq += 1;
+            st.trace.dropped += 1;
+            return;
+        }
         let event = Event {
             seq: st.seq,
             time_us: (st.time)(),
@@ -224,7 +234,6 @@ impl Recorder {
             category,
         };
         st.seq += 1;
-        *st.trace.counts.entry(category).or_insert(0) += 1;
         if let Some(cb) = st.callback.as_mut() {
             cb(&event);
         }
@@ -241,7 +250,14 @@ impl Recorder {
     pub fn take(&self) -> Option<Trace> {
         let inner = self.inner.as_ref()?;
         let mut g = inner.lock().unwrap_or_else(|p| p.into_inner());
-        Some(std::mem::take(&mut g.trace))
+        let mut trace = std::mem::take(&mut g.trace);
+        trace.counts = Category::ALL
+            .iter()
+            .zip(g.counts)
+            .filter(|(_, n)| *n > 0)
+            .map(|(c, n)| (*c, n))
+            .collect();
+        Some(trace)
     }
 }
 
