@@ -20,7 +20,7 @@ use crate::determinism::{VirtualMonotonic, VirtualTime, VirtualWall, random_byte
 use crate::error::{Error, InvalidModule, Result};
 use crate::limiter::Limiter;
 use crate::limits::{Limits, Policy, Stdin};
-use crate::outcome::{Captured, Frame, Outcome, Resources, Status, Stream};
+use crate::outcome::{Frame, Outcome, Resources, Status, Stream};
 use crate::output::{CapturePipe, OutputLimitExceeded, Sink};
 use crate::ticker::Ticker;
 use crate::trace::{Recorder, TimeSource, TraceConfig};
@@ -537,7 +537,6 @@ impl Sandbox {
             .checked_add(limits.timeout)
             .ok_or_else(|| Error::Config("the timeout is too large".into()))?;
         let _ticking = self.inner.ticker.activate();
-        let engine = &self.inner.engine;
         let (end, fuel_left, limiter) = match &program.inner.pre {
             Pre::Module(pre) => {
                 let state = ModuleState {
@@ -581,7 +580,6 @@ impl Sandbox {
             }
         };
         let wall = started.elapsed();
-        let _ = engine;
 
         let status = match end {
             Err(_elapsed) => Status::Timeout {
@@ -593,8 +591,8 @@ impl Sandbox {
         let fuel_start = limits.fuel.unwrap_or(UNMETERED_FUEL);
         Ok(Outcome {
             status,
-            stdout: take(&stdout),
-            stderr: take(&stderr),
+            stdout: stdout.take(),
+            stderr: stderr.take(),
             resources: Resources {
                 wall_time_us: u64::try_from(wall.as_micros()).unwrap_or(u64::MAX),
                 fuel_consumed: fuel_left
@@ -641,10 +639,6 @@ const UNMETERED_FUEL: u64 = i64::MAX as u64;
 
 fn millis(l: &Limits) -> u64 {
     u64::try_from(l.timeout.as_millis()).unwrap_or(u64::MAX)
-}
-
-fn take(p: &CapturePipe) -> Captured {
-    p.take()
 }
 
 /// The absolute, symlink-free form of a path that may not exist yet: its longest existing
