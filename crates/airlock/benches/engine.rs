@@ -146,20 +146,30 @@ fn main() {
         us(off),
         us(on)
     );
+    // Traced vs untraced runs interleaved, so that machine noise hits both sides alike.
+    let overhead = |label: &str, program: &Program, policy: &Policy, rounds: usize| {
+        let (mut offs, mut ons) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            offs.push(median_of(program, policy, false, 1));
+            ons.push(median_of(program, policy, true, 1));
+        }
+        offs.sort();
+        ons.sort();
+        let (off, on) = (percentile(&offs, 0.5), percentile(&ons, 0.5));
+        println!(
+            "10,002 WASI calls ({label}): tracing off {}, on {}: +{:.1}%, {:.0} ns per event",
+            us(off),
+            us(on),
+            (on.as_secs_f64() / off.as_secs_f64() - 1.0) * 100.0,
+            (on.as_secs_f64() - off.as_secs_f64()) * 1e9 / 10_002.0
+        );
+    };
     let many = sandbox.load_file(guest("many_calls.wat")).unwrap();
     let k = Policy {
         args: vec!["k".into()],
         ..Policy::default()
     };
-    let off = median_of(&many, &k, false, 300);
-    let on = median_of(&many, &k, true, 300);
-    println!(
-        "10,002 WASI calls (clock_time_get): tracing off {}, on {}: +{:.1}%, {:.0} ns per event",
-        us(off),
-        us(on),
-        (on.as_secs_f64() / off.as_secs_f64() - 1.0) * 100.0,
-        (on.as_secs_f64() - off.as_secs_f64()) * 1e9 / 10_002.0
-    );
+    overhead("clock_time_get", &many, &k, 300);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("in.txt"), "input data\n").unwrap();
     let files = sandbox.load_file(guest("file_calls.wat")).unwrap();
@@ -167,20 +177,10 @@ fn main() {
         mounts: vec![airlock::Mount::read_only(dir.path(), "/d")],
         ..Policy::default()
     };
-    // Interleaved, so that machine noise hits both sides alike.
-    let (mut offs, mut ons) = (Vec::new(), Vec::new());
-    for _ in 0..40 {
-        offs.push(median_of(&files, &mounted, false, 1));
-        ons.push(median_of(&files, &mounted, true, 1));
-    }
-    offs.sort();
-    ons.sort();
-    let (off, on) = (percentile(&offs, 0.5), percentile(&ons, 0.5));
-    println!(
-        "10,002 WASI calls (path_open, fd_read, fd_close on a mounted file): tracing off {}, on {}: +{:.1}%, {:.0} ns per event",
-        us(off),
-        us(on),
-        (on.as_secs_f64() / off.as_secs_f64() - 1.0) * 100.0,
-        (on.as_secs_f64() - off.as_secs_f64()) * 1e9 / 10_002.0
+    overhead(
+        "path_open, fd_read, fd_close on a mounted file",
+        &files,
+        &mounted,
+        40,
     );
 }

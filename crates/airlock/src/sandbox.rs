@@ -737,8 +737,8 @@ fn wasi_builder(
     }
     // File operations go to tokio's blocking pool (a thread hop, ~10 us per call) rather than
     // running inline: an inline `open` of a FIFO or device in a mount would block the run's
-    // thread where no timeout can reach it. (`trace_p1` also serves lone relative `poll_oneoff`
-    // sleeps with an async timer, which keeps sleeps interruptible if this is ever turned on.)
+    // thread where no timeout can reach it, and with this setting on wasmtime-wasi serves a
+    // lone relative `poll_oneoff` with an uninterruptible `std::thread::sleep`.
     b.allow_blocking_current_thread(false);
     // No network, ever: no sockets, no name lookups (all addresses are denied as well).
     b.allow_tcp(false)

@@ -46,40 +46,6 @@ pub(crate) fn add_to_linker<T: Send + 'static>(
     wasi_snapshot_preview1::add_to_linker(linker, f)
 }
 
-/// `poll_oneoff`, except that a lone relative clock subscription (a plain sleep) is served by an
-/// async timer. wasmtime-wasi serves that case with `std::thread::sleep` when blocking on the
-/// current thread is allowed, and a thread sleep cannot be interrupted by the run's timeout.
-async fn poll_oneoff(
-    ctx: &mut WasiP1Ctx,
-    mem: &mut GuestMemory<'_>,
-    subs: GuestPtr<types::Subscription>,
-    events: GuestPtr<types::Event>,
-    nsubscriptions: types::Size,
-) -> Result<types::Size, types::Error> {
-    if nsubscriptions == 1 {
-        let sub = mem.read(subs)?;
-        if let types::SubscriptionU::Clock(clock) = sub.u
-            && !clock
-                .flags
-                .contains(types::Subclockflags::SUBSCRIPTION_CLOCK_ABSTIME)
-        {
-            tokio::time::sleep(std::time::Duration::from_nanos(clock.timeout)).await;
-            let event = types::Event {
-                userdata: sub.userdata,
-                error: types::Errno::Success,
-                type_: types::Eventtype::Clock,
-                fd_readwrite: types::EventFdReadwrite {
-                    flags: types::Eventrwflags::empty(),
-                    nbytes: 1,
-                },
-            };
-            mem.write(events, event)?;
-            return Ok(1);
-        }
-    }
-    ctx.poll_oneoff(mem, subs, events, nsubscriptions).await
-}
-
 impl TracedP1 {
     /// Records a finished call: `args` are built, and `ok` turns a success into its summary,
     /// only if the recorder is enabled.
@@ -1072,10 +1038,16 @@ impl WasiSnapshotPreview1 for TracedP1 {
         nsubscriptions: types::Size,
     ) -> Result<types::Size, types::Error> {
         if !self.recorder.enabled() {
-            return poll_oneoff(&mut self.ctx, mem, subs, events, nsubscriptions).await;
+            return self
+                .ctx
+                .poll_oneoff(mem, subs, events, nsubscriptions)
+                .await;
         }
         let (args, category) = poll_summary(mem, subs, nsubscriptions);
-        let r = poll_oneoff(&mut self.ctx, mem, subs, events, nsubscriptions).await;
+        let r = self
+            .ctx
+            .poll_oneoff(mem, subs, events, nsubscriptions)
+            .await;
         self.finish(
             "poll_oneoff",
             category,
