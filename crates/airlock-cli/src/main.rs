@@ -1,6 +1,7 @@
 //! `airlock`: run untrusted code hermetically and see what it did.
 
 mod exit;
+mod python;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -44,6 +45,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run Python code in a fresh sandboxed CPython: `-c CODE`, `FILE.py [ARGS...]`, or `-`
+    /// (code from stdin).
+    Python(Box<python::PythonArgs>),
+    /// Build and install a guest runtime (from airlock's own sources and pinned tools).
+    Install(python::InstallArgs),
+    /// Say which guest runtimes are installed where, and what is missing.
+    Doctor(python::DoctorArgs),
     /// Inspect or clear the compiled-code cache.
     Cache {
         #[command(subcommand)]
@@ -66,6 +74,13 @@ struct RunArgs {
     /// Arguments passed to the guest (after `--`).
     #[arg(last = true)]
     args: Vec<String>,
+    #[command(flatten)]
+    opts: RunOpts,
+}
+
+/// Limits, grants and outputs shared by every way of running a guest.
+#[derive(Args, Debug)]
+struct RunOpts {
     /// Mount a host directory read-write, as HOST or HOST::GUEST.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
     dirs: Vec<String>,
@@ -139,6 +154,9 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Run(args) => run(*args),
+        Command::Python(args) => python::python(*args),
+        Command::Install(args) => python::install(args),
+        Command::Doctor(args) => python::doctor(args),
         Command::Validate { file, json } => validate(&file, json),
         Command::Cache { action } => cache(action),
     };
@@ -216,7 +234,7 @@ fn parse_env(spec: &str) -> Result<(String, String), Error> {
 }
 
 fn run(a: RunArgs) -> i32 {
-    let json = a.json;
+    let json = a.opts.json;
     match run_inner(a) {
         Ok(outcome) => finish(&outcome, json),
         Err(e) => report_error(&e, json),
@@ -230,7 +248,8 @@ fn write_report(path: &std::path::Path, report: &Report) -> Result<(), Error> {
     })
 }
 
-fn run_inner(a: RunArgs) -> Result<Outcome, Error> {
+/// The limits and policy the options ask for (stdin inherited unless `--stdin FILE`).
+fn limits_and_policy(a: &RunOpts, args: Vec<String>) -> Result<(Limits, Policy), Error> {
     let mut policy = Policy::default();
     policy
         .mounts
@@ -243,7 +262,7 @@ fn run_inner(a: RunArgs) -> Result<Outcome, Error> {
         .iter()
         .map(|e| parse_env(e))
         .collect::<Result<_, _>>()?;
-    policy.args = a.args;
+    policy.args = args;
     policy.deterministic = a.deterministic;
     policy.stdin = match &a.stdin {
         Some(path) => {
@@ -273,8 +292,11 @@ fn run_inner(a: RunArgs) -> Result<Outcome, Error> {
         ..Limits::default()
     };
     limits.validate()?;
-    let sandbox = sandbox(a.no_cache)?;
-    let program = sandbox.load_file(&a.file)?;
+    Ok((limits, policy))
+}
+
+/// The run request: tracing as asked, and the guest's streams forwarded live unless `--json`.
+fn request(a: &RunOpts, limits: &Limits, policy: &Policy) -> RunRequest {
     let mut request = RunRequest::new(limits.clone(), policy.clone());
     request.trace = TraceConfig {
         enabled: a.trace || a.report.is_some(),
@@ -294,8 +316,15 @@ fn run_inner(a: RunArgs) -> Result<Outcome, Error> {
         request.stdout_sink = Some(Box::new(std::io::stdout()));
         request.stderr_sink = Some(Box::new(std::io::stderr()));
     }
-    let outcome = sandbox.run(&program, request)?;
-    if let Some(path) = &a.report {
+    request
+}
+
+fn run_inner(a: RunArgs) -> Result<Outcome, Error> {
+    let (limits, policy) = limits_and_policy(&a.opts, a.args)?;
+    let sandbox = sandbox(a.opts.no_cache)?;
+    let program = sandbox.load_file(&a.file)?;
+    let outcome = sandbox.run(&program, request(&a.opts, &limits, &policy))?;
+    if let Some(path) = &a.opts.report {
         write_report(path, &Report::new(&program, &limits, &policy, &outcome))?;
     }
     Ok(outcome)

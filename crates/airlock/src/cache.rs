@@ -3,10 +3,14 @@
 //! An entry is addressed by the SHA-256 of the WebAssembly binary, its kind, and a fingerprint
 //! of the engine (wasmtime version and every setting that changes generated code, as given by
 //! `Engine::precompile_compatibility_hash`). Entries are written to a temporary file and renamed
-//! into place, so concurrent processes never see a half-written entry. Each entry has a sidecar
-//! with its length and an XXH3-128 checksum, verified before the code is loaded: a truncated or
-//! corrupt entry is deleted and recompiled. The bytes that were checked are the bytes that are
-//! loaded (no second open, no mmap that a concurrent truncation could turn into SIGBUS).
+//! into place, so concurrent processes never see a half-written entry, and no airlock process
+//! ever writes into an entry in place (clearing unlinks), so an entry that is mapped stays valid.
+//! Each entry has a sidecar with its length: an entry of another length is deleted and
+//! recompiled, and wasmtime checks the header (version and settings) of what it loads.
+//!
+//! Entries are memory-mapped, not read: the Python guest's compiled code is ~60 MB, and reading
+//! or checksumming it would cost several milliseconds of every start (a whole `airlock python`
+//! run is meant to take under 10 ms). Corruption in place is the file system's business.
 //!
 //! Loading compiled code means trusting it, so the cache is private: its directories are created
 //! with mode 0700 and a directory that is not owned by the current user or that others can write
@@ -17,7 +21,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-const FORMAT: &str = "airlock-cache 1";
+const FORMAT: &str = "airlock-cache 2";
 
 /// Where the cache lives unless configured: `$AIRLOCK_CACHE_DIR`, else the user's cache
 /// directory (`~/.cache/airlock` on Linux).
@@ -93,19 +97,28 @@ impl DiskCache {
         )
     }
 
-    /// Returns the bytes of a verified entry, or `None` (after deleting a damaged entry). Nothing
-    /// is read from a directory that is not private to the current user.
-    pub fn lookup(&self, key: &str) -> Option<Vec<u8>> {
+    /// Returns the path of an entry whose length matches its sidecar, or `None` (after deleting
+    /// a damaged entry). Nothing is used from a directory that is not private to the current
+    /// user, nor an entry file that others could write.
+    pub fn lookup(&self, key: &str) -> Option<PathBuf> {
+        use std::os::unix::fs::MetadataExt;
         private_dir(&self.dir).ok()?;
         let (code, sum) = self.paths(key);
         let expected = fs::read_to_string(&sum).ok()?;
-        match fs::read(&code) {
-            Ok(bytes) if sum_text(bytes.len() as u64, checksum(&bytes)) == expected => Some(bytes),
+        match fs::symlink_metadata(&code) {
+            Ok(md) if md.is_file() && md.mode() & 0o022 == 0 && sum_text(md.len()) == expected => {
+                Some(code)
+            }
             _ => {
                 self.remove(key);
                 None
             }
         }
+    }
+
+    /// Whether an entry exists (without checking it): tells a caller that loading will be fast.
+    pub fn contains(&self, key: &str) -> bool {
+        self.paths(key).0.is_file()
     }
 
     /// Deletes an entry (used when it fails to load).
@@ -123,7 +136,7 @@ impl DiskCache {
         tmp.write_all(bytes)?;
         tmp.persist(&code).map_err(|e| e.error)?;
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
-        tmp.write_all(sum_text(bytes.len() as u64, checksum(bytes)).as_bytes())?;
+        tmp.write_all(sum_text(bytes.len() as u64).as_bytes())?;
         tmp.persist(&sum).map_err(|e| e.error)?;
         Ok(())
     }
@@ -202,12 +215,8 @@ impl DiskCache {
     }
 }
 
-fn checksum(bytes: &[u8]) -> u128 {
-    xxhash_rust::xxh3::xxh3_128(bytes)
-}
-
-fn sum_text(len: u64, sum: u128) -> String {
-    format!("{FORMAT}\nlen {len}\nxxh3-128 {sum:032x}\n")
+fn sum_text(len: u64) -> String {
+    format!("{FORMAT}\nlen {len}\n")
 }
 
 #[cfg(test)]
@@ -220,17 +229,21 @@ mod tests {
         let cache = DiskCache::new(dir.path().to_path_buf(), "fp");
         assert!(cache.lookup("k").is_none());
         cache.store("k", b"compiled code").expect("store");
-        assert_eq!(cache.lookup("k").expect("hit"), b"compiled code");
         let p = dir.path().join("fp").join("k.cwasm");
+        assert_eq!(cache.lookup("k").expect("hit"), p);
+        assert_eq!(fs::read(&p).expect("read"), b"compiled code");
 
         // Truncate the entry: the lookup misses and deletes it.
         fs::write(&p, b"compiled").expect("truncate");
         assert!(cache.lookup("k").is_none());
         assert!(!p.exists());
 
-        // Corrupt an entry of the same length.
+        // An entry others could write is not used.
         cache.store("k", b"compiled code").expect("store");
-        fs::write(&p, b"compiled cod3").expect("corrupt");
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&p, fs::Permissions::from_mode(0o666)).expect("chmod");
+        }
         assert!(cache.lookup("k").is_none());
 
         cache.store("k", b"x").expect("store");

@@ -58,6 +58,8 @@ pub enum ErrorKind {
     Cache,
     /// An output file (such as a report) could not be written.
     Write,
+    /// A session's interpreter was stopped (timeout, trap, fuel) and must be reset.
+    SessionEnded,
     /// Anything else: a bug in airlock or wasmtime.
     Internal,
 }
@@ -76,6 +78,7 @@ impl ErrorKind {
             ErrorKind::GuestUnavailable => "guest_unavailable",
             ErrorKind::Cache => "cache",
             ErrorKind::Write => "write",
+            ErrorKind::SessionEnded => "session_ended",
             ErrorKind::Internal => "internal",
         }
     }
@@ -160,6 +163,9 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// A session's interpreter was stopped by a limit or a trap; reset the session to go on.
+    #[error("the session has ended ({0}); reset it to go on")]
+    SessionEnded(String),
     /// A failure inside airlock or wasmtime that is not the input's fault.
     #[error("internal error: {0}")]
     Internal(String),
@@ -187,6 +193,7 @@ impl Error {
             Error::GuestUnavailable { .. } => ErrorKind::GuestUnavailable,
             Error::Cache { .. } => ErrorKind::Cache,
             Error::Write { .. } => ErrorKind::Write,
+            Error::SessionEnded(_) => ErrorKind::SessionEnded,
             Error::Internal(_) => ErrorKind::Internal,
         }
     }

@@ -78,11 +78,13 @@ impl CapturePipe {
         self.lock().truncated
     }
 
+    /// Takes what was captured so far and starts afresh (a session's next call has the whole
+    /// limit again).
     pub fn take(&self) -> Captured {
         let mut st = self.lock();
         Captured {
             bytes: std::mem::take(&mut st.captured),
-            truncated: st.truncated,
+            truncated: std::mem::replace(&mut st.truncated, false),
         }
     }
 

@@ -16,17 +16,81 @@ pub const REPORT_VERSION: u32 = 1;
 /// The version of wasmtime airlock runs on.
 pub const WASMTIME_VERSION: &str = "48.0.8";
 
+/// What kind of input ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    /// A WebAssembly module.
+    Module,
+    /// A WebAssembly component.
+    Component,
+    /// Python source, run by the Python guest.
+    Python,
+}
+
+impl From<WasmKind> for InputKind {
+    fn from(k: WasmKind) -> Self {
+        match k {
+            WasmKind::Module => InputKind::Module,
+            WasmKind::Component => InputKind::Component,
+        }
+    }
+}
+
+/// The guest runtime that ran a script.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuntimeInfo {
+    /// `python`.
+    pub name: String,
+    /// The interpreter's version string.
+    pub version: String,
+    /// SHA-256 of the runtime's component, hex.
+    pub component_sha256: String,
+}
+
 /// What was run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Input {
-    /// File name (or the name given to `load_bytes`).
+    /// File name (or the name given to `load_bytes`, or `<string>` for inline code).
     pub name: String,
-    /// Size of the binary WebAssembly, bytes.
+    /// Size of the input (binary WebAssembly, or source), bytes.
     pub size: u64,
-    /// SHA-256 of the binary WebAssembly, hex.
+    /// SHA-256 of the input, hex.
     pub sha256: String,
     /// Detected kind.
-    pub kind: WasmKind,
+    pub kind: InputKind,
+    /// The runtime that ran a script; absent for WebAssembly inputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<RuntimeInfo>,
+}
+
+impl Input {
+    /// A WebAssembly program.
+    pub fn program(program: &Program) -> Input {
+        Input {
+            name: program.name().to_string(),
+            size: program.size(),
+            sha256: program.sha256_hex(),
+            kind: program.kind().into(),
+            runtime: None,
+        }
+    }
+
+    /// Python source run by a Python guest.
+    pub fn python(source: &crate::python::Source, guest: &crate::guest::Guest) -> Input {
+        use sha2::Digest;
+        Input {
+            name: source.filename.clone(),
+            size: source.code.len() as u64,
+            sha256: crate::sandbox::hex(&sha2::Sha256::digest(&source.code)),
+            kind: InputKind::Python,
+            runtime: Some(RuntimeInfo {
+                name: guest.manifest.guest.as_str().into(),
+                version: guest.manifest.runtime_version.clone(),
+                component_sha256: guest.manifest.component_sha256.clone(),
+            }),
+        }
+    }
 }
 
 /// The policy as recorded in a report: environment variable names only (values may be secrets).
@@ -100,9 +164,19 @@ pub struct Report<'a> {
 }
 
 impl<'a> Report<'a> {
-    /// Builds the report of one run.
+    /// Builds the report of one run of a WebAssembly program.
     pub fn new(
         program: &Program,
+        limits: &Limits,
+        policy: &Policy,
+        outcome: &'a Outcome,
+    ) -> Report<'a> {
+        Report::with_input(Input::program(program), limits, policy, outcome)
+    }
+
+    /// Builds the report of one run of any input.
+    pub fn with_input(
+        input: Input,
         limits: &Limits,
         policy: &Policy,
         outcome: &'a Outcome,
@@ -124,12 +198,7 @@ impl<'a> Report<'a> {
             version: REPORT_VERSION,
             airlock_version: env!("CARGO_PKG_VERSION"),
             wasmtime_version: WASMTIME_VERSION,
-            input: Input {
-                name: program.name().to_string(),
-                size: program.size(),
-                sha256: program.sha256_hex(),
-                kind: program.kind(),
-            },
+            input,
             limits: limits.clone(),
             policy: PolicySummary {
                 mounts: policy.mounts.clone(),

@@ -103,12 +103,16 @@ impl RunRequest {
 struct ModuleState {
     wasi: TracedP1,
     limiter: Limiter,
+    deadline: Instant,
 }
 
-struct ComponentState {
+/// The store data of a component instance.
+pub(crate) struct ComponentState {
     ctx: WasiCtx,
     table: ResourceTable,
-    limiter: Limiter,
+    pub(crate) limiter: Limiter,
+    /// When the current call must end (read by the epoch callback).
+    pub(crate) deadline: Instant,
 }
 
 impl WasiView for ComponentState {
@@ -120,17 +124,24 @@ impl WasiView for ComponentState {
     }
 }
 
-trait HasLimiter: Send + 'static {
+pub(crate) trait RunState: Send + 'static {
     fn limiter(&mut self) -> &mut Limiter;
+    fn deadline(&self) -> Instant;
 }
-impl HasLimiter for ModuleState {
+impl RunState for ModuleState {
     fn limiter(&mut self) -> &mut Limiter {
         &mut self.limiter
     }
+    fn deadline(&self) -> Instant {
+        self.deadline
+    }
 }
-impl HasLimiter for ComponentState {
+impl RunState for ComponentState {
     fn limiter(&mut self) -> &mut Limiter {
         &mut self.limiter
+    }
+    fn deadline(&self) -> Instant {
+        self.deadline
     }
 }
 
@@ -232,6 +243,7 @@ thread_local! {
 impl Sandbox {
     /// Builds the engine, linkers and epoch ticker.
     pub fn new(config: SandboxConfig) -> Result<Sandbox> {
+        crate::trace_p2::keep_interest_dynamic();
         let engine =
             Engine::new(&engine_config(&config)).map_err(|e| Error::internal("engine", e))?;
 
@@ -248,6 +260,7 @@ impl Sandbox {
                         recorder: Recorder::disabled(),
                     },
                     limiter: Limiter::new(&Limits::default()),
+                    deadline: Instant::now(),
                 },
             );
             module_linker
@@ -334,28 +347,30 @@ impl Sandbox {
             .unwrap_or_else(|p| p.into_inner())
     }
 
-    fn compile<T>(
+    /// Loads compiled code for `key` from the cache, or compiles `binary()` and caches it.
+    fn compile<'b, T>(
         &self,
-        binary: &[u8],
-        key: String,
+        key: &str,
+        binary: impl FnOnce() -> Result<std::borrow::Cow<'b, [u8]>>,
         compile: impl Fn(&Engine, &[u8]) -> wasmtime::Result<T>,
-        deserialize: impl Fn(&Engine, &[u8]) -> wasmtime::Result<T>,
+        deserialize: impl Fn(&Engine, &Path) -> wasmtime::Result<T>,
         serialize: impl Fn(&T) -> wasmtime::Result<Vec<u8>>,
     ) -> Result<T> {
         let engine = &self.inner.engine;
-        if let Some((cache, bytes)) = self
+        if let Some((cache, path)) = self
             .inner
             .cache
             .as_ref()
-            .and_then(|c| c.lookup(&key).map(|b| (c, b)))
+            .and_then(|c| c.lookup(key).map(|p| (c, p)))
         {
-            match deserialize(engine, &bytes) {
+            match deserialize(engine, &path) {
                 Ok(t) => return Ok(t),
-                Err(_) => cache.remove(&key),
+                Err(_) => cache.remove(key),
             }
         }
-        let compiled = compile(engine, binary).map_err(|e| {
-            Error::InvalidModule(detect::diagnose(binary).unwrap_or_else(|| InvalidModule {
+        let binary = binary()?;
+        let compiled = compile(engine, &binary).map_err(|e| {
+            Error::InvalidModule(detect::diagnose(&binary).unwrap_or_else(|| InvalidModule {
                 message: format!("{e:#}"),
                 offset: None,
                 section: None,
@@ -364,7 +379,7 @@ impl Sandbox {
         if let Some(cache) = &self.inner.cache {
             // A cache that cannot be written only costs speed; the run goes on.
             if let Ok(bytes) = serialize(&compiled) {
-                let _ = cache.store(&key, &bytes);
+                let _ = cache.store(key, &bytes);
             }
         }
         Ok(compiled)
@@ -372,14 +387,14 @@ impl Sandbox {
 
     fn prepare_module(&self, binary: &[u8], sha256: [u8; 32]) -> Result<ProgramInner> {
         let module = self.compile(
-            binary,
-            format!("{}-module", hex(&sha256)),
+            &format!("{}-module", hex(&sha256)),
+            || Ok(binary.into()),
             |e, b| Module::new(e, b),
-            // SAFETY: these bytes were written by `Module::serialize` of an engine with the same
-            // fingerprint into a directory private to this user that no guest can write to, and
-            // the cache verified their length and checksum (on these very bytes) just before.
+            // SAFETY: this file was written (atomically, never in place) by `Module::serialize`
+            // of an engine with the same fingerprint into a directory private to this user that
+            // no guest can write to, and its length matches what was written.
             #[allow(unsafe_code)]
-            |e, b| unsafe { Module::deserialize(e, b) },
+            |e, p| unsafe { Module::deserialize_file(e, p) },
             |m| m.serialize(),
         )?;
         let imports: Vec<String> = module
@@ -428,17 +443,41 @@ impl Sandbox {
         })
     }
 
-    fn prepare_component(&self, binary: &[u8], sha256: [u8; 32]) -> Result<ProgramInner> {
-        let component = self.compile(
+    fn compile_component<'b>(
+        &self,
+        sha256_hex: &str,
+        binary: impl FnOnce() -> Result<std::borrow::Cow<'b, [u8]>>,
+    ) -> Result<component::Component> {
+        self.compile(
+            &format!("{sha256_hex}-component"),
             binary,
-            format!("{}-component", hex(&sha256)),
             |e, b| component::Component::new(e, b),
-            // SAFETY: as for modules: written by `serialize` under the same fingerprint into a
-            // private directory no guest can write to, and verified (these bytes) just before.
+            // SAFETY: as for modules: written atomically by `serialize` under the same
+            // fingerprint into a private directory no guest can write to, length checked.
             #[allow(unsafe_code)]
-            |e, b| unsafe { component::Component::deserialize(e, b) },
+            |e, p| unsafe { component::Component::deserialize_file(e, p) },
             |c| c.serialize(),
-        )?;
+        )
+    }
+
+    /// Whether the compiled code of this component (by the SHA-256 of its binary, in hex) is in
+    /// the cache, so that loading it will not compile.
+    pub fn is_cached_component(&self, sha256_hex: &str) -> bool {
+        self.inner
+            .cache
+            .as_ref()
+            .is_some_and(|c| c.contains(&format!("{sha256_hex}-component")))
+    }
+
+    /// Links a component against WASI p2: its instance-pre, imports and exports.
+    fn link_component(
+        &self,
+        component: &component::Component,
+    ) -> Result<(
+        component::InstancePre<ComponentState>,
+        Vec<String>,
+        Vec<String>,
+    )> {
         let engine = &self.inner.engine;
         let ty = component.component_type();
         let imports: Vec<String> = ty.imports(engine).map(|(n, _)| n.to_string()).collect();
@@ -452,7 +491,7 @@ impl Sandbox {
                 self.inner.component_linker.get_or_init(|| l)
             }
         };
-        let pre = linker.instantiate_pre(&component).map_err(|e| {
+        let pre = linker.instantiate_pre(component).map_err(|e| {
             let msg = format!("{e:#}");
             match imports.iter().find(|i| msg.contains(&format!("`{i}`"))) {
                 Some(i) if msg.contains("not found") || msg.contains("no matching") => {
@@ -464,6 +503,12 @@ impl Sandbox {
                 _ => Error::IncompatibleImport { message: msg },
             }
         })?;
+        Ok((pre, imports, exports))
+    }
+
+    fn prepare_component(&self, binary: &[u8], sha256: [u8; 32]) -> Result<ProgramInner> {
+        let component = self.compile_component(&hex(&sha256), || Ok(binary.into()))?;
+        let (pre, imports, exports) = self.link_component(&component)?;
         let pre = CommandPre::new(pre).map_err(|_| Error::MissingEntry {
             what: "component",
             expected: "wasi:cli/run".into(),
@@ -475,67 +520,79 @@ impl Sandbox {
             size: binary.len() as u64,
             imports,
             exports,
-            engine: engine.clone(),
+            engine: self.inner.engine.clone(),
             pre: Pre::Component(pre),
         })
+    }
+
+    /// Loads a guest runtime's component (compiled once, then from the cache) and finds the
+    /// function it exports as `export`. If `sha256_hex` is given (from the guest's manifest) and
+    /// the compiled code is cached, the component file is not read at all: a warm start only
+    /// maps the compiled code. When the file is read, it must match that hash.
+    pub(crate) fn load_guest_component(
+        &self,
+        path: &Path,
+        sha256_hex: Option<&str>,
+        export: &str,
+    ) -> Result<GuestComponent> {
+        let limit = self.inner.config.max_input_bytes;
+        let read = || read_bounded(path, limit);
+        let component = match sha256_hex {
+            Some(expected) => self.compile_component(expected, || {
+                    let bytes = read()?;
+                    let actual = hex(&Sha256::digest(&bytes));
+                    if actual != expected {
+                        return Err(Error::Config(format!(
+                            "{} has SHA-256 {actual}, but its manifest says {expected}; reinstall the guest",
+                            path.display()
+                        )));
+                    }
+                Ok(bytes.into())
+            })?,
+            None => {
+                let bytes = read()?;
+                let (binary, kind) = detect::to_binary(&bytes)?;
+                if kind != WasmKind::Component {
+                    return Err(Error::MissingEntry {
+                        what: "module",
+                        expected: format!("component export `{export}`"),
+                        found: Vec::new(),
+                    });
+                }
+                let sha = hex(&Sha256::digest(&binary));
+                self.compile_component(&sha, || Ok(binary))?
+            }
+        };
+        let (pre, _imports, exports) = self.link_component(&component)?;
+        let func = component
+            .get_export_index(None, export)
+            .ok_or_else(|| Error::MissingEntry {
+                what: "component",
+                expected: export.to_string(),
+                found: exports.iter().take(8).cloned().collect(),
+            })?;
+        Ok(GuestComponent { pre, func })
     }
 
     /// Runs a program to completion on the calling thread. Never panics or hangs on account of
     /// the guest: every way a guest can end is a [`Status`].
     pub fn run(&self, program: &Program, request: RunRequest) -> Result<Outcome> {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            // Inside an async runtime we may not block it: use a helper thread.
-            return std::thread::scope(|s| {
-                s.spawn(|| self.run(program, request))
-                    .join()
-                    .unwrap_or_else(|_| Err(Error::Internal("run thread panicked".into())))
-            });
-        }
-        RUNTIME.with(|rt| match rt {
-            Ok(rt) => rt.block_on(self.run_async(program, request)),
-            Err(e) => Err(Error::Internal(format!(
-                "cannot start the async runtime: {e}"
-            ))),
-        })
+        block_on(|| self.run_async(program, request))
     }
 
     /// Runs a program; for callers that are already in a tokio runtime (with time enabled).
     pub async fn run_async(&self, program: &Program, request: RunRequest) -> Result<Outcome> {
-        let RunRequest {
-            limits,
-            policy,
-            stdout_sink,
-            stderr_sink,
-            trace,
-        } = request;
-        limits.validate()?;
         if !Engine::same(&program.inner.engine, &self.inner.engine) {
             return Err(Error::Config(
                 "this program was loaded by another sandbox".into(),
             ));
         }
-        let stdout = CapturePipe::new(Stream::Stdout, limits.max_output_bytes, stdout_sink);
-        let stderr = CapturePipe::new(Stream::Stderr, limits.max_output_bytes, stderr_sink);
-        if let Some(cache) = &self.inner.cache {
-            refuse_mounts_over(&policy, cache.root())?;
-        }
-        let mut wasi = wasi_builder(&policy, program.name(), &stdout, &stderr)?;
-        let limiter = Limiter::new(&limits);
-        let time_source = policy.deterministic.map(|seed| {
-            let vt = VirtualTime::default();
-            wasi.wall_clock(VirtualWall(vt.clone()))
-                .monotonic_clock(VirtualMonotonic(vt.clone()))
-                .secure_random(Deterministic::new(random_bytes(seed, 0)))
-                .insecure_random(Deterministic::new(random_bytes(seed, 1)))
-                .insecure_random_seed(u128::from(seed));
-            Arc::new(move || vt.peek_us()) as TimeSource
-        });
-        let recorder = Recorder::new(trace, time_source);
-
+        let mut run = self.begin(program.name(), request)?;
+        let limiter = Limiter::new(&run.limits);
+        let recorder = run.recorder();
         let started = Instant::now();
-        let deadline = started
-            .checked_add(limits.timeout)
-            .ok_or_else(|| Error::Config("the timeout is too large".into()))?;
+        let deadline = run.deadline(started)?;
+        let wasi = &mut run.wasi;
         let _ticking = self.inner.ticker.activate();
         let (end, fuel_left, limiter) = match &program.inner.pre {
             Pre::Module(pre) => {
@@ -545,51 +602,136 @@ impl Sandbox {
                         recorder: recorder.clone(),
                     },
                     limiter,
+                    deadline,
                 };
-                let mut store = self.new_store(state, &limits, deadline)?;
-                let run = async {
+                let mut store = self.new_store(state, &run.limits)?;
+                let call = async {
                     let instance = pre.instantiate_async(&mut store).await?;
                     let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
                     start.call_async(&mut store, ()).await.map(|()| 0)
                 };
-                let end = tokio::time::timeout_at(deadline.into(), run).await;
+                let end = tokio::time::timeout_at(deadline.into(), call).await;
                 let fuel = store.get_fuel().ok();
                 (end, fuel, store.into_data().limiter)
             }
             Pre::Component(pre) => {
-                let state = ComponentState {
-                    ctx: wasi.build(),
-                    table: ResourceTable::new(),
-                    limiter,
-                };
-                let mut store = self.new_store(state, &limits, deadline)?;
-                let run = async {
+                let mut store = self.component_store(wasi, &run.limits, deadline)?;
+                let call = async {
                     let command = pre.instantiate_async(&mut store).await?;
                     let r = command.wasi_cli_run().call_run(&mut store).await?;
                     Ok(if r.is_ok() { 0 } else { 1 })
                 };
-                let end = if recorder.enabled() {
-                    use tracing::instrument::WithSubscriber;
-                    let subscriber = crate::trace_p2::P2Subscriber::new(recorder.clone());
-                    tokio::time::timeout_at(deadline.into(), run.with_subscriber(subscriber)).await
-                } else {
-                    tokio::time::timeout_at(deadline.into(), run).await
-                };
+                let end = traced(&recorder, deadline, call).await;
                 let fuel = store.get_fuel().ok();
                 (end, fuel, store.into_data().limiter)
             }
         };
-        let wall = started.elapsed();
+        Ok(self.finish(
+            &run.limits,
+            started,
+            end,
+            fuel_left,
+            &limiter,
+            &run.stdout,
+            &run.stderr,
+            &recorder,
+        ))
+    }
 
+    /// Checks a request and builds what every run needs: pipes, the WASI context builder (mounts,
+    /// environment, arguments, clocks), the recorder's time source.
+    pub(crate) fn begin(&self, program_name: &str, request: RunRequest) -> Result<Begun> {
+        let RunRequest {
+            limits,
+            policy,
+            stdout_sink,
+            stderr_sink,
+            trace,
+        } = request;
+        limits.validate()?;
+        let stdout = CapturePipe::new(Stream::Stdout, limits.max_output_bytes, stdout_sink);
+        let stderr = CapturePipe::new(Stream::Stderr, limits.max_output_bytes, stderr_sink);
+        let (wasi, time_source) = self.wasi_ctx(&policy, program_name, &stdout, &stderr)?;
+        Ok(Begun {
+            limits,
+            stdout,
+            stderr,
+            wasi,
+            trace: Some(trace),
+            time_source,
+        })
+    }
+
+    /// The WASI context of a run: what the policy grants, the capture pipes, and the clocks and
+    /// randomness (virtual and seeded in deterministic mode, with the trace's time source).
+    pub(crate) fn wasi_ctx(
+        &self,
+        policy: &Policy,
+        program_name: &str,
+        stdout: &CapturePipe,
+        stderr: &CapturePipe,
+    ) -> Result<(WasiCtxBuilder, Option<TimeSource>)> {
+        if let Some(cache) = &self.inner.cache {
+            refuse_mounts_over(policy, cache.root())?;
+        }
+        let mut wasi = wasi_builder(policy, program_name, stdout, stderr)?;
+        let time_source = policy.deterministic.map(|seed| {
+            let vt = VirtualTime::default();
+            wasi.wall_clock(VirtualWall(vt.clone()))
+                .monotonic_clock(VirtualMonotonic(vt.clone()))
+                .secure_random(Deterministic::new(random_bytes(seed, 0)))
+                .insecure_random(Deterministic::new(random_bytes(seed, 1)))
+                .insecure_random_seed(u128::from(seed));
+            Arc::new(move || vt.peek_us()) as TimeSource
+        });
+        Ok((wasi, time_source))
+    }
+
+    /// A store for a component instance, with its limits and the run's deadline.
+    pub(crate) fn component_store(
+        &self,
+        wasi: &mut WasiCtxBuilder,
+        limits: &Limits,
+        deadline: Instant,
+    ) -> Result<Store<ComponentState>> {
+        let state = ComponentState {
+            ctx: wasi.build(),
+            table: ResourceTable::new(),
+            limiter: Limiter::new(limits),
+            deadline,
+        };
+        self.new_store(state, limits)
+    }
+
+    /// Marks the epoch ticker in use for as long as the guard lives.
+    pub(crate) fn ticking(&self) -> crate::ticker::Active<'_> {
+        self.inner.ticker.activate()
+    }
+
+    /// Turns how a run (or a call) ended into an [`Outcome`], taking the captured output and the
+    /// events recorded so far.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn finish(
+        &self,
+        limits: &Limits,
+        started: Instant,
+        end: Ended,
+        fuel_left: Option<u64>,
+        limiter: &Limiter,
+        stdout: &CapturePipe,
+        stderr: &CapturePipe,
+        recorder: &Recorder,
+    ) -> Outcome {
+        let wall = started.elapsed();
         let status = match end {
             Err(_elapsed) => Status::Timeout {
-                limit_ms: millis(&limits),
+                limit_ms: millis(limits),
             },
             Ok(Ok(code)) => Status::Exited { code },
-            Ok(Err(e)) => classify(&e, &limits, &limiter, &stdout, &stderr),
+            Ok(Err(e)) => classify(&e, limits, limiter, stdout, stderr),
         };
         let fuel_start = limits.fuel.unwrap_or(UNMETERED_FUEL);
-        Ok(Outcome {
+        Outcome {
             status,
             stdout: stdout.take(),
             stderr: stderr.take(),
@@ -602,29 +744,16 @@ impl Sandbox {
                 memory_limit_hit: limiter.refused.is_some(),
             },
             trace: recorder.take(),
-        })
+        }
     }
 
-    fn new_store<T: HasLimiter>(
-        &self,
-        state: T,
-        limits: &Limits,
-        deadline: Instant,
-    ) -> Result<Store<T>> {
+    fn new_store<T: RunState>(&self, state: T, limits: &Limits) -> Result<Store<T>> {
         let mut store = Store::new(&self.inner.engine, state);
         store.limiter(|s| s.limiter());
-        if self.inner.config.fuel_metering {
-            store
-                .set_fuel(limits.fuel.unwrap_or(UNMETERED_FUEL))
-                .map_err(|e| Error::internal("fuel", e))?;
-        } else if limits.fuel.is_some() {
-            return Err(Error::Config(
-                "a fuel limit needs a sandbox built with fuel metering".into(),
-            ));
-        }
+        self.refuel(&mut store, limits)?;
         store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| {
-            Ok(if Instant::now() >= deadline {
+        store.epoch_deadline_callback(|ctx| {
+            Ok(if Instant::now() >= ctx.data().deadline() {
                 UpdateDeadline::Interrupt
             } else {
                 UpdateDeadline::Continue(1)
@@ -632,10 +761,96 @@ impl Sandbox {
         });
         Ok(store)
     }
+
+    /// Gives a store the fuel of one run (or call).
+    pub(crate) fn refuel<T>(&self, store: &mut Store<T>, limits: &Limits) -> Result<()> {
+        if self.inner.config.fuel_metering {
+            store
+                .set_fuel(limits.fuel.unwrap_or(UNMETERED_FUEL))
+                .map_err(|e| Error::internal("fuel", e))
+        } else if limits.fuel.is_some() {
+            Err(Error::Config(
+                "a fuel limit needs a sandbox built with fuel metering".into(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// Fuel given to runs without a fuel limit (fuel is an `i64` inside wasmtime).
 const UNMETERED_FUEL: u64 = i64::MAX as u64;
+
+/// A guest runtime's component, linked, with the index of the function the host calls.
+pub(crate) struct GuestComponent {
+    pub pre: component::InstancePre<ComponentState>,
+    pub func: component::ComponentExportIndex,
+}
+
+/// How a guest call ended: in time with an exit code or an error, or at the deadline.
+pub(crate) type Ended = std::result::Result<wasmtime::Result<i32>, tokio::time::error::Elapsed>;
+
+/// What [`Sandbox::begin`] prepared for a run.
+pub(crate) struct Begun {
+    pub limits: Limits,
+    pub stdout: CapturePipe,
+    pub stderr: CapturePipe,
+    pub wasi: WasiCtxBuilder,
+    trace: Option<TraceConfig>,
+    pub time_source: Option<TimeSource>,
+}
+
+impl Begun {
+    /// The run's recorder (disabled unless the request asked for a trace). Call once.
+    pub fn recorder(&mut self) -> Recorder {
+        let trace = self.trace.take().unwrap_or_default();
+        Recorder::new(trace, self.time_source.clone())
+    }
+
+    /// The deadline of a call starting at `started`.
+    pub fn deadline(&self, started: Instant) -> Result<Instant> {
+        started
+            .checked_add(self.limits.timeout)
+            .ok_or_else(|| Error::Config("the timeout is too large".into()))
+    }
+}
+
+/// Runs a component call under the deadline, recording its WASI calls if the recorder is on.
+pub(crate) async fn traced<F>(recorder: &Recorder, deadline: Instant, call: F) -> Ended
+where
+    F: std::future::Future<Output = wasmtime::Result<i32>>,
+{
+    if recorder.enabled() {
+        use tracing::instrument::WithSubscriber;
+        let subscriber = crate::trace_p2::P2Subscriber::new(recorder.clone());
+        tokio::time::timeout_at(deadline.into(), call.with_subscriber(subscriber)).await
+    } else {
+        tokio::time::timeout_at(deadline.into(), call).await
+    }
+}
+
+/// Runs a future to completion on this thread's runtime; from inside a runtime (which must not
+/// be blocked), on a helper thread.
+pub(crate) fn block_on<R, F, Fut>(make: F) -> Result<R>
+where
+    R: Send,
+    F: FnOnce() -> Fut + Send,
+    Fut: std::future::Future<Output = Result<R>>,
+{
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return std::thread::scope(|s| {
+            s.spawn(|| block_on(make))
+                .join()
+                .unwrap_or_else(|_| Err(Error::Internal("run thread panicked".into())))
+        });
+    }
+    RUNTIME.with(|rt| match rt {
+        Ok(rt) => rt.block_on(make()),
+        Err(e) => Err(Error::Internal(format!(
+            "cannot start the async runtime: {e}"
+        ))),
+    })
+}
 
 fn millis(l: &Limits) -> u64 {
     u64::try_from(l.timeout.as_millis()).unwrap_or(u64::MAX)

@@ -246,14 +246,15 @@ impl Recorder {
         }
     }
 
-    /// Takes the trace recorded so far.
+    /// Takes the trace recorded so far (a session's next call starts a new one).
     pub fn take(&self) -> Option<Trace> {
         let inner = self.inner.as_ref()?;
         let mut g = inner.lock().unwrap_or_else(|p| p.into_inner());
         let mut trace = std::mem::take(&mut g.trace);
+        let counts = std::mem::take(&mut g.counts);
         trace.counts = Category::ALL
             .iter()
-            .zip(g.counts)
+            .zip(counts)
             .filter(|(_, n)| *n > 0)
             .map(|(c, n)| (*c, n))
             .collect();

@@ -89,9 +89,61 @@ impl Visit for Fields {
     }
 }
 
+fn is_wasi(metadata: &Metadata<'_>) -> bool {
+    metadata.target().starts_with("wasmtime_wasi")
+}
+
+/// `tracing` caches, per call site, whether any subscriber is interested. A call site first hit
+/// while no per-run subscriber was alive would be cached as "never" and stay silent for later
+/// traced runs (a race between concurrent runs). This subscriber, alive for the whole process
+/// and never the current one, answers "sometimes" for WASI call sites, so that interest is
+/// always asked of the current subscriber when the call happens.
+struct KeepInterestDynamic;
+
+impl Subscriber for KeepInterestDynamic {
+    fn register_callsite(
+        &self,
+        metadata: &'static Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        if is_wasi(metadata) {
+            tracing::subscriber::Interest::sometimes()
+        } else {
+            tracing::subscriber::Interest::never()
+        }
+    }
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        false
+    }
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, _: &Event<'_>) {}
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+/// Registers [`KeepInterestDynamic`] once per process (before any WASI call site is hit).
+pub(crate) fn keep_interest_dynamic() {
+    static KEEP: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    KEEP.get_or_init(|| tracing::Dispatch::new(KeepInterestDynamic));
+}
+
 impl Subscriber for P2Subscriber {
+    fn register_callsite(
+        &self,
+        metadata: &'static Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        if is_wasi(metadata) {
+            tracing::subscriber::Interest::sometimes()
+        } else {
+            tracing::subscriber::Interest::never()
+        }
+    }
+
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.target().starts_with("wasmtime_wasi")
+        is_wasi(metadata)
     }
 
     fn new_span(&self, attrs: &Attributes<'_>) -> Id {

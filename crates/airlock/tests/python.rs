@@ -1,0 +1,593 @@
+//! Python in the sandbox: semantics a Python user expects, sessions, and hostile code.
+//! Needs the guest: `airlock install python` (the README's test command runs it).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use airlock::guest::{self, GuestKind};
+use airlock::python::{Python, Source};
+use airlock::{
+    ErrorKind, Limits, MIB, Mount, Outcome, Policy, RunRequest, Sandbox, SandboxConfig, Status,
+    Stdin, Stream, TraceConfig,
+};
+
+fn python() -> &'static Python {
+    static P: OnceLock<Python> = OnceLock::new();
+    P.get_or_init(|| {
+        let guest = guest::find(GuestKind::Python, None)
+            .expect("the Python guest is installed (run `airlock install python`)");
+        let sandbox = Sandbox::new(SandboxConfig::default()).expect("sandbox");
+        Python::load(&sandbox, &guest).expect("load the Python guest")
+    })
+}
+
+fn run_req(code: &str, limits: Limits, policy: Policy) -> Outcome {
+    python()
+        .run(&Source::inline(code), RunRequest::new(limits, policy))
+        .expect("run")
+}
+
+fn run(code: &str) -> Outcome {
+    run_req(code, Limits::default(), Policy::default())
+}
+
+fn stdout(o: &Outcome) -> String {
+    o.stdout.text().into_owned()
+}
+
+fn stderr(o: &Outcome) -> String {
+    o.stderr.text().into_owned()
+}
+
+fn exited(o: &Outcome) -> i32 {
+    match o.status {
+        Status::Exited { code } => code,
+        ref other => panic!("expected an exit, got {other:?}; stderr: {}", stderr(o)),
+    }
+}
+
+fn short(timeout_ms: u64) -> Limits {
+    Limits {
+        timeout: Duration::from_millis(timeout_ms),
+        ..Limits::default()
+    }
+}
+
+/// The next sandbox is unaffected by whatever the previous one did.
+fn next_is_fine() {
+    let o = run("print('still fine')");
+    assert_eq!(exited(&o), 0);
+    assert_eq!(stdout(&o), "still fine\n");
+}
+
+// ---- semantics ----
+
+#[test]
+fn print_goes_to_stdout_and_exit_code_is_zero() {
+    let o = run("print('hello'); import sys; print('to err', file=sys.stderr)");
+    assert_eq!(exited(&o), 0);
+    assert_eq!(stdout(&o), "hello\n");
+    assert_eq!(stderr(&o), "to err\n");
+}
+
+#[test]
+fn an_uncaught_exception_prints_its_traceback_and_exits_1() {
+    let o = run("def f(n):\n    return 1 / n\nf(0)\n");
+    assert_eq!(exited(&o), 1);
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("Traceback (most recent call last):"),
+        "{err}"
+    );
+    assert!(
+        err.contains("File \"<string>\", line 3, in <module>"),
+        "{err}"
+    );
+    assert!(
+        err.contains("return 1 / n"),
+        "source lines are shown: {err}"
+    );
+    assert!(
+        err.trim_end()
+            .ends_with("ZeroDivisionError: division by zero"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("airlock_guest"),
+        "the guest's own frames are hidden: {err}"
+    );
+}
+
+#[test]
+fn sys_exit_gives_the_exit_code() {
+    assert_eq!(exited(&run("import sys; sys.exit(3)")), 3);
+    assert_eq!(exited(&run("import sys; sys.exit()")), 0);
+    assert_eq!(exited(&run("raise SystemExit(0)")), 0);
+    let o = run("import sys; sys.exit('bad input')");
+    assert_eq!(exited(&o), 1);
+    assert_eq!(stderr(&o), "bad input\n");
+}
+
+#[test]
+fn syntax_errors_and_non_utf8_source_are_python_errors() {
+    let o = run("print(\n");
+    assert_eq!(exited(&o), 1);
+    assert!(stderr(&o).contains("SyntaxError"), "{}", stderr(&o));
+    let o = python()
+        .run(
+            &Source::file("bad.py", b"print('\xff\xfe')\n".to_vec()),
+            RunRequest::default(),
+        )
+        .unwrap();
+    assert_eq!(exited(&o), 1);
+    assert!(stderr(&o).contains("SyntaxError"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("bad.py"), "{}", stderr(&o));
+    // A coding cookie is honoured, as by CPython.
+    let o = python()
+        .run(
+            &Source::file(
+                "latin.py",
+                b"# -*- coding: latin-1 -*-\nprint('caf\xe9')\n".to_vec(),
+            ),
+            RunRequest::default(),
+        )
+        .unwrap();
+    assert_eq!(exited(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "caf\u{e9}\n");
+}
+
+#[test]
+fn input_reads_stdin_and_argv_is_set() {
+    let policy = Policy {
+        stdin: Stdin::Bytes(b"Ada\nLovelace\n".to_vec()),
+        args: vec!["x".into(), "--flag".into()],
+        ..Policy::default()
+    };
+    let o = python()
+        .run(
+            &Source::file(
+                "greet.py",
+                "import sys\nprint(sys.argv)\nprint('hi', input(), input())\n",
+            ),
+            RunRequest::new(Limits::default(), policy),
+        )
+        .unwrap();
+    assert_eq!(exited(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "['greet.py', 'x', '--flag']\nhi Ada Lovelace\n");
+    let o = run("import sys; print(sys.argv)");
+    assert_eq!(stdout(&o), "['-c']\n");
+    let o = run("input()");
+    assert_eq!(exited(&o), 1);
+    assert!(stderr(&o).contains("EOFError"), "{}", stderr(&o));
+}
+
+#[test]
+fn the_environment_is_only_what_was_granted() {
+    let o = run("import os; print(dict(os.environ))");
+    assert_eq!(stdout(&o), "{}\n");
+    let policy = Policy {
+        env: vec![("GREETING".into(), "hi".into())],
+        ..Policy::default()
+    };
+    let o = run_req(
+        "import os; print(dict(os.environ)); print(os.getenv('HOME'))",
+        Limits::default(),
+        policy,
+    );
+    assert_eq!(stdout(&o), "{'GREETING': 'hi'}\nNone\n");
+}
+
+#[test]
+fn open_sees_the_mounts_and_only_them() {
+    let ro = tempfile::tempdir().unwrap();
+    let rw = tempfile::tempdir().unwrap();
+    std::fs::write(ro.path().join("in.txt"), "from the host").unwrap();
+    let policy = Policy {
+        mounts: vec![
+            Mount::read_only(ro.path(), "/data"),
+            Mount::read_write(rw.path(), "/out"),
+        ],
+        ..Policy::default()
+    };
+    let code = r#"
+text = open('/data/in.txt').read()
+open('/out/result.txt', 'w').write(text.upper())
+for path in ('/data/new.txt', '/etc/passwd', '/tmp/x'):
+    try:
+        open(path, 'w').write('x')
+        print('wrote', path)
+    except OSError as e:
+        print('refused', path, type(e).__name__)
+try:
+    open('/etc/passwd').read()
+except OSError as e:
+    print('no /etc/passwd:', type(e).__name__)
+"#;
+    let o = run_req(code, Limits::default(), policy);
+    assert_eq!(exited(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(rw.path().join("result.txt")).unwrap(),
+        "FROM THE HOST"
+    );
+    let out = stdout(&o);
+    assert!(!out.contains("wrote"), "{out}");
+    assert!(out.contains("refused /data/new.txt"), "{out}");
+    assert!(out.contains("refused /etc/passwd"), "{out}");
+    assert!(out.contains("no /etc/passwd: FileNotFoundError"), "{out}");
+    assert!(!ro.path().join("new.txt").exists());
+}
+
+#[test]
+fn the_standard_library_mount_cannot_be_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = Policy {
+        mounts: vec![Mount::read_only(dir.path(), "/python")],
+        ..Policy::default()
+    };
+    let e = python()
+        .run(
+            &Source::inline("pass"),
+            RunRequest::new(Limits::default(), policy),
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+}
+
+/// Modules of the standard library that cannot import in CPython's WASI build: each wraps a C
+/// extension module the build does not have (`_bz2`, `_ctypes`, `_curses`, `_lzma`, `termios`,
+/// `_ssl`, `_tkinter`).
+const NOT_ON_WASI: &[&str] = &[
+    "bz2", "ctypes", "curses", "lzma", "pty", "ssl", "tkinter", "tty", "turtle",
+];
+
+#[test]
+fn every_pure_python_standard_module_imports() {
+    let code = r#"
+import importlib, pkgutil, sys, io
+failed = []
+names = sorted(m.name for m in pkgutil.iter_modules(['/python']))
+ok = 0
+for name in names:
+    if name.startswith('__') or name in ('antigravity', 'this'):
+        continue
+    saved = sys.stdout
+    sys.stdout = io.StringIO()
+    try:
+        importlib.import_module(name)
+        ok += 1
+    except BaseException as e:
+        failed.append(f'{name}:{type(e).__name__}:{e}')
+    finally:
+        sys.stdout = saved
+print(ok)
+print('\n'.join(failed))
+"#;
+    let o = run_req(code, short(60_000), Policy::default());
+    assert_eq!(exited(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    // Packages' submodules too (a sample of the ones code reaches for).
+    let o2 = run(
+        "import email.mime.text, xml.etree.ElementTree, json.tool, http.client, urllib.request, asyncio, concurrent.futures, importlib.metadata, sqlite3, zoneinfo, wsgiref.simple_server, xmlrpc.client, logging.handlers\nprint('ok')",
+    );
+    assert_eq!(stdout(&o2), "ok\n", "{}", stderr(&o2));
+    let mut lines = out.lines();
+    let ok: usize = lines.next().unwrap().parse().unwrap();
+    assert!(ok > 170, "{ok} modules imported");
+    let failures: Vec<&str> = lines.filter(|l| !l.is_empty()).collect();
+    let unexpected: Vec<&&str> = failures
+        .iter()
+        .filter(|f| !NOT_ON_WASI.contains(&f.split(':').next().unwrap()))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "unexpected import failures: {unexpected:#?}"
+    );
+}
+
+#[test]
+fn modules_outside_the_snapshot_import_from_the_mounted_library() {
+    let o = run(
+        "import difflib, fractions, textwrap, xml.dom.minidom\nprint(fractions.Fraction(1, 3) * 3)\nprint(difflib.SequenceMatcher(None, 'abc', 'abd').ratio())",
+    );
+    assert_eq!(exited(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "1\n0.6666666666666666\n");
+}
+
+#[test]
+fn output_reaches_the_host_as_it_is_written() {
+    // The line printed before the loop is captured even though the run is then stopped.
+    let o = run_req(
+        "print('before', flush=False)\nwhile True: pass",
+        short(300),
+        Policy::default(),
+    );
+    assert!(matches!(o.status, Status::Timeout { .. }), "{:?}", o.status);
+    assert_eq!(stdout(&o), "before\n");
+}
+
+#[test]
+fn each_run_is_fresh() {
+    let o =
+        run("import random, sys\nx = 1\nsys.modules['json'].marker = 1\nprint(random.random())");
+    let first = stdout(&o);
+    let o = run("import json\nprint('x' in globals(), hasattr(json, 'marker'))");
+    assert_eq!(stdout(&o), "False False\n");
+    // Random state is not the snapshot's: two runs give different numbers.
+    let second = stdout(&run("import random; print(random.random())"));
+    assert_ne!(first, second);
+}
+
+#[test]
+fn deterministic_runs_repeat_exactly() {
+    let policy = Policy {
+        deterministic: Some(7),
+        ..Policy::default()
+    };
+    let code = "import random, time, os\nprint(random.random(), os.urandom(4).hex(), time.time())";
+    let a = stdout(&run_req(code, Limits::default(), policy.clone()));
+    let b = stdout(&run_req(code, Limits::default(), policy));
+    assert_eq!(a, b);
+    assert!(
+        a.contains("17040672"),
+        "virtual clock starts at 2024-01-01: {a}"
+    );
+}
+
+#[test]
+fn the_trace_shows_what_python_did() {
+    let mut req = RunRequest::new(Limits::default(), Policy::default());
+    req.trace = TraceConfig {
+        enabled: true,
+        ..TraceConfig::default()
+    };
+    let o = python()
+        .run(
+            &Source::inline("import difflib\ntry:\n    open('/etc/shadow')\nexcept OSError:\n    pass\nprint('x')"),
+            req,
+        )
+        .unwrap();
+    assert_eq!(exited(&o), 0, "{}", stderr(&o));
+    let trace = o.trace.expect("trace");
+    let text: Vec<String> = trace.events.iter().map(|e| e.to_string()).collect();
+    let all = text.join("\n");
+    assert!(all.contains("difflib"), "the stdlib read is traced: {all}");
+    assert!(all.contains("stdout") || all.contains("write"), "{all}");
+}
+
+// ---- sessions ----
+
+#[test]
+fn a_session_keeps_its_globals_across_calls() {
+    let mut s = python().session(RunRequest::default()).unwrap();
+    assert_eq!(
+        exited(&s.exec("x = 20\ndef double(n): return 2 * n").unwrap()),
+        0
+    );
+    let o = s.exec("print(double(x) + 2)").unwrap();
+    assert_eq!(stdout(&o), "42\n");
+    // An exception does not end the session.
+    let o = s.exec("undefined_name").unwrap();
+    assert_eq!(exited(&o), 1);
+    assert!(stderr(&o).contains("NameError"));
+    assert_eq!(stdout(&s.exec("print(x)").unwrap()), "20\n");
+    // Output is per call.
+    assert_eq!(s.exec("pass").unwrap().stdout.bytes, b"");
+    s.reset().unwrap();
+    let o = s.exec("print('x' in globals())").unwrap();
+    assert_eq!(stdout(&o), "False\n");
+}
+
+#[test]
+fn a_session_that_times_out_must_be_reset() {
+    let mut s = python()
+        .session(RunRequest::new(short(300), Policy::default()))
+        .unwrap();
+    s.exec("x = 1").unwrap();
+    let started = Instant::now();
+    let o = s.exec("while True: pass").unwrap();
+    assert!(matches!(o.status, Status::Timeout { .. }));
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(!s.is_alive());
+    assert_eq!(
+        s.exec("print(x)").unwrap_err().kind(),
+        ErrorKind::SessionEnded
+    );
+    s.reset().unwrap();
+    assert_eq!(stdout(&s.exec("print(1 + 1)").unwrap()), "2\n");
+}
+
+#[test]
+fn limits_apply_per_session_call() {
+    let limits = Limits {
+        max_output_bytes: 100,
+        ..short(2_000)
+    };
+    let mut s = python()
+        .session(RunRequest::new(limits, Policy::default()))
+        .unwrap();
+    for _ in 0..3 {
+        // Each call may print 60 bytes: the limit is not cumulative.
+        let o = s.exec("print('y' * 59)").unwrap();
+        assert_eq!(exited(&o), 0);
+        assert_eq!(o.stdout.bytes.len(), 60);
+    }
+}
+
+// ---- hostile code ----
+
+#[test]
+fn an_infinite_loop_times_out() {
+    let started = Instant::now();
+    let o = run_req("while True: pass", short(500), Policy::default());
+    assert!(
+        matches!(o.status, Status::Timeout { limit_ms: 500 }),
+        "{:?}",
+        o.status
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+    next_is_fine();
+}
+
+#[test]
+fn fuel_runs_out() {
+    let limits = Limits {
+        fuel: Some(50_000_000),
+        ..Limits::default()
+    };
+    let o = run_req("n = 0\nwhile True: n += 1", limits, Policy::default());
+    assert!(
+        matches!(o.status, Status::FuelExhausted { .. }),
+        "{:?}",
+        o.status
+    );
+    next_is_fine();
+}
+
+#[test]
+fn a_huge_list_is_a_memory_error_inside_python() {
+    // 4 GB of list on a 256 MiB limit: CPython raises MemoryError and carries on.
+    let o = run(
+        "try:\n    x = [0] * 10**9\nexcept MemoryError:\n    print('MemoryError caught')\nprint(len([0] * 1000))",
+    );
+    assert_eq!(exited(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "MemoryError caught\n1000\n");
+    let o = run("x = [0] * 10**8");
+    assert_eq!(exited(&o), 1);
+    assert!(stderr(&o).contains("MemoryError"), "{}", stderr(&o));
+    // 10**10 items do not even fit a 32-bit size: an OverflowError, as on any 32-bit CPython.
+    let o = run("x = [0] * 10**10");
+    assert_eq!(exited(&o), 1);
+    assert!(stderr(&o).contains("OverflowError"), "{}", stderr(&o));
+    next_is_fine();
+}
+
+#[test]
+fn growing_memory_stops_at_the_limit() {
+    let limits = Limits {
+        memory_bytes: 64 * MIB,
+        ..short(20_000)
+    };
+    let o = run_req(
+        "chunks = []\nwhile True:\n    chunks.append(bytearray(1 << 20))",
+        limits,
+        Policy::default(),
+    );
+    match &o.status {
+        Status::Exited { code: 1 } => assert!(stderr(&o).contains("MemoryError"), "{}", stderr(&o)),
+        Status::MemoryLimit { .. } => {}
+        other => panic!("expected MemoryError or memory_limit, got {other:?}"),
+    }
+    assert!(o.resources.peak_memory_bytes <= 64 * MIB);
+    assert!(o.resources.memory_limit_hit);
+    next_is_fine();
+}
+
+#[test]
+fn deep_recursion_is_contained() {
+    let o = run("def f(n): return f(n + 1)\nf(0)");
+    assert_eq!(exited(&o), 1);
+    assert!(stderr(&o).contains("RecursionError"), "{}", stderr(&o));
+    // Recursion in C (repr of a deeply nested list) ends as an error or a trap, never a crash.
+    let o = run("x = []\nfor _ in range(200000): x = [x]\nprint(len(repr(x)))");
+    match &o.status {
+        Status::Exited { code: 1 } => {
+            assert!(stderr(&o).contains("RecursionError"), "{}", stderr(&o))
+        }
+        Status::Trap { code, .. } => assert_eq!(code, "stack_overflow"),
+        other => panic!("unexpected {other:?}"),
+    }
+    next_is_fine();
+}
+
+#[test]
+fn processes_sockets_and_native_code_are_unavailable() {
+    let code = r#"
+import os
+attempts = {
+    'os.system': lambda: os.system('id'),
+    'os.fork': lambda: os.fork(),
+    'os.execv': lambda: os.execv('/bin/sh', ['sh']),
+    'subprocess': lambda: __import__('subprocess').run(['ls']),
+    'socket': lambda: __import__('socket').create_connection(('1.1.1.1', 80), timeout=1),
+    'dns': lambda: __import__('socket').gethostbyname('example.com'),
+    'ctypes': lambda: __import__('ctypes').CDLL(None),
+    'thread': lambda: __import__('threading').Thread(target=print).start(),
+}
+for name, attempt in attempts.items():
+    try:
+        attempt()
+        print(name, 'SUCCEEDED')
+    except BaseException as e:
+        print(name, 'refused', type(e).__name__)
+"#;
+    let o = run(code);
+    assert_eq!(exited(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(!out.contains("SUCCEEDED"), "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.contains("refused")).count(),
+        8,
+        "{out}"
+    );
+    next_is_fine();
+}
+
+#[test]
+fn a_thread_bomb_is_contained() {
+    let code = "import threading\nn = 0\nfor i in range(10000):\n    try:\n        threading.Thread(target=lambda: None).start(); n += 1\n    except RuntimeError:\n        pass\nprint(n)";
+    let o = run_req(code, short(10_000), Policy::default());
+    assert_eq!(exited(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "0\n");
+    next_is_fine();
+}
+
+#[test]
+fn printing_a_gigabyte_stops_at_the_output_limit() {
+    let limits = Limits {
+        max_output_bytes: MIB,
+        ..short(20_000)
+    };
+    let started = Instant::now();
+    let o = run_req(
+        "line = 'x' * 1023\nfor _ in range(1 << 20): print(line)",
+        limits,
+        Policy::default(),
+    );
+    assert!(
+        matches!(
+            o.status,
+            Status::OutputLimit {
+                stream: Stream::Stdout,
+                ..
+            }
+        ),
+        "{:?}",
+        o.status
+    );
+    assert_eq!(o.stdout.bytes.len() as u64, MIB);
+    assert!(o.stdout.truncated);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    next_is_fine();
+}
+
+#[test]
+fn fifty_megabytes_of_source_end_with_a_typed_outcome() {
+    let line = "x = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'\n";
+    let source = line.repeat(50_000_000 / line.len());
+    let started = Instant::now();
+    let o = python()
+        .run(
+            &Source::file("big.py", source.into_bytes()),
+            RunRequest::new(short(5_000), Policy::default()),
+        )
+        .unwrap();
+    // Whatever it is (done, MemoryError, timeout, memory limit), it is an outcome in bounded time.
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        o.status
+    );
+    assert!(!matches!(o.status, Status::Trap { .. }), "{:?}", o.status);
+    next_is_fine();
+}
