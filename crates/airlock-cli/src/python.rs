@@ -65,7 +65,7 @@ enum GuestName {
     Python,
 }
 
-/// A spinner on a terminal; plain lines otherwise (or nothing, if `quiet_unless_tty`).
+/// A spinner on a terminal; otherwise plain lines, or nothing (`lines_when_not_a_terminal`).
 struct Progress {
     bar: Option<ProgressBar>,
     lines: bool,
@@ -105,12 +105,17 @@ impl Progress {
 
 /// Loads the Python guest, compiling it (with a progress spinner) if it is not cached yet.
 fn load_python(sandbox: &Sandbox, guest: &Guest, lines: bool) -> Result<Python, Error> {
-    if Python::is_compiled(sandbox, guest) || sandbox.cache().is_none() && !lines {
+    if Python::is_compiled(sandbox, guest) {
         return Python::load(sandbox, guest);
     }
     let progress = Progress::new(lines);
+    let cached = if sandbox.cache().is_some() {
+        "once, then it is cached"
+    } else {
+        "--no-cache: every run compiles it"
+    };
     progress.step(&format!(
-        "compiling the Python guest ({:.1} MB) for this machine; once, then it is cached",
+        "compiling the Python guest ({:.1} MB) for this machine; {cached}",
         guest.manifest.component_size as f64 / 1e6
     ));
     let loaded = Python::load(sandbox, guest);

@@ -221,3 +221,41 @@ fn install_is_a_no_op_when_up_to_date() {
     assert_eq!(code(&o), 0, "{}", err(&o));
     assert!(out(&o).contains("up to date"), "{}", out(&o));
 }
+
+#[test]
+fn without_the_cache_the_guest_is_verified_and_compiled() {
+    // Reads the component, checks it against its manifest's SHA-256, compiles it (~5 s).
+    let o = airlock(&["python", "--no-cache", "-c", "print('compiled')"]);
+    assert_eq!(code(&o), 0, "{}", err(&o));
+    assert_eq!(out(&o), "compiled\n");
+}
+
+#[test]
+fn a_tampered_guest_is_refused() {
+    let installed = String::from_utf8(airlock(&["doctor"]).stdout).unwrap();
+    // The guest in use, as doctor reports it.
+    let dir = installed
+        .lines()
+        .find(|l| l.contains("<- in use"))
+        .and_then(|l| l.split_whitespace().find(|w| w.starts_with('/')))
+        .map(|w| w.trim_end_matches(':').to_string())
+        .expect("doctor names the guest in use");
+    let copy = tempfile::tempdir().unwrap();
+    let src = std::path::Path::new(&dir);
+    std::fs::copy(src.join("guest.json"), copy.path().join("guest.json")).unwrap();
+    std::os::unix::fs::symlink(src.join("python"), copy.path().join("python")).unwrap();
+    let mut wasm = std::fs::read(src.join("python.wasm")).unwrap();
+    let last = wasm.len() - 1;
+    wasm[last] ^= 1;
+    std::fs::write(copy.path().join("python.wasm"), wasm).unwrap();
+    let o = airlock(&[
+        "python",
+        "--no-cache",
+        "--guest",
+        copy.path().to_str().unwrap(),
+        "-c",
+        "print(1)",
+    ]);
+    assert_eq!(code(&o), 78, "{}", err(&o));
+    assert!(err(&o).contains("SHA-256"), "{}", err(&o));
+}
