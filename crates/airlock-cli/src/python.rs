@@ -1,6 +1,6 @@
 //! `airlock python`, `airlock install` and `airlock doctor`.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -104,11 +104,11 @@ impl Progress {
 }
 
 /// Loads the Python guest, compiling it (with a progress spinner) if it is not cached yet.
-fn load_python(sandbox: &Sandbox, guest: &Guest, lines: bool) -> Result<Python, Error> {
+fn load_python(sandbox: &Sandbox, guest: &Guest) -> Result<Python, Error> {
     if Python::is_compiled(sandbox, guest) {
         return Python::load(sandbox, guest);
     }
-    let progress = Progress::new(lines);
+    let progress = Progress::new(false);
     let cached = if sandbox.cache().is_some() {
         "once, then it is cached"
     } else {
@@ -121,42 +121,6 @@ fn load_python(sandbox: &Sandbox, guest: &Guest, lines: bool) -> Result<Python, 
     let loaded = Python::load(sandbox, guest);
     progress.done();
     loaded
-}
-
-fn read_source(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let md = file.metadata().map_err(io)?;
-    if md.is_dir() {
-        return Err(io(std::io::Error::other("is a directory")));
-    }
-    read_limited(file, md.len(), limit).map_err(|e| match e {
-        Err(source) => io(source),
-        Ok(too_large) => too_large,
-    })
-}
-
-/// Reads at most `limit` bytes; `Ok(error)` if there were more.
-fn read_limited(
-    r: impl Read,
-    hint: u64,
-    limit: u64,
-) -> Result<Vec<u8>, Result<Error, std::io::Error>> {
-    if hint > limit {
-        return Err(Ok(Error::TooLarge { size: hint, limit }));
-    }
-    let mut bytes = Vec::new();
-    r.take(limit + 1).read_to_end(&mut bytes).map_err(Err)?;
-    if bytes.len() as u64 > limit {
-        return Err(Ok(Error::TooLarge {
-            size: bytes.len() as u64,
-            limit,
-        }));
-    }
-    Ok(bytes)
 }
 
 /// Largest Python source accepted (as for WebAssembly inputs).
@@ -183,17 +147,14 @@ fn python_inner(a: PythonArgs) -> Result<Outcome, Error> {
         None => {
             let first = rest.remove(0);
             if first == "-" {
-                let code =
-                    read_limited(std::io::stdin().lock(), 0, MAX_SOURCE).map_err(|e| match e {
-                        Ok(too_large) => too_large,
-                        Err(source) => Error::Io {
-                            path: "<stdin>".into(),
-                            source,
-                        },
-                    })?;
+                let code = airlock::read_stream_bounded(
+                    std::io::stdin().lock(),
+                    Path::new("<stdin>"),
+                    MAX_SOURCE,
+                )?;
                 (Source::stdin(code), true)
             } else {
-                let code = read_source(Path::new(&first), MAX_SOURCE)?;
+                let code = airlock::read_bounded(Path::new(&first), MAX_SOURCE)?;
                 (Source::file(first, code), false)
             }
         }
@@ -205,7 +166,7 @@ fn python_inner(a: PythonArgs) -> Result<Outcome, Error> {
     }
     let guest = guest::find(GuestKind::Python, a.guest.as_deref())?;
     let sandbox = crate::sandbox(a.opts.no_cache)?;
-    let python = load_python(&sandbox, &guest, false)?;
+    let python = load_python(&sandbox, &guest)?;
     let outcome = python.run(&source, crate::request(&a.opts, &limits, &policy))?;
     if let Some(path) = &a.opts.report {
         let input = Input::python(&source, python.guest());

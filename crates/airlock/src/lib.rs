@@ -60,5 +60,8 @@ pub use limits::{Limits, MAX_TIMEOUT, MIB, Mount, Policy, Stdin};
 pub use outcome::{Captured, Frame, Outcome, Resources, Status, Stream};
 pub use output::Sink;
 pub use report::{REPORT_VERSION, Report};
-pub use sandbox::{MAX_GUEST_MEMORY, Program, RunRequest, Sandbox, SandboxConfig};
+pub use sandbox::{
+    MAX_GUEST_MEMORY, Program, RunRequest, Sandbox, SandboxConfig, read_bounded,
+    read_stream_bounded,
+};
 pub use trace::{Category, Event, EventCallback, Trace, TraceConfig};

@@ -37,7 +37,7 @@ use crate::guest::{Guest, GuestKind};
 use crate::limits::{Limits, Mount, Policy};
 use crate::outcome::{Outcome, Status};
 use crate::output::CapturePipe;
-use crate::sandbox::{ComponentState, GuestComponent, Sandbox, block_on, traced};
+use crate::sandbox::{ComponentState, GuestComponent, RunRequest, Sandbox, block_on, traced};
 use crate::trace::Recorder;
 
 /// The guest export airlock calls.
@@ -211,8 +211,6 @@ impl Python {
         })
     }
 }
-
-use crate::sandbox::RunRequest;
 
 /// One interpreter that keeps its state across calls. Not shared between threads at once
 /// (`Send`, not `Sync`); drop it to free its memory, or [`reset`](PythonSession::reset) it.

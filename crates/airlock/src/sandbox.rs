@@ -1098,8 +1098,10 @@ fn fingerprint(engine: &Engine) -> String {
     format!("{:016x}", h.finish())
 }
 
-fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    use std::io::Read;
+/// Reads an input file of at most `limit` bytes. A larger file is refused from its metadata
+/// before being read ([`Error::TooLarge`]); special files (pipes, `/dev/zero`) that report no
+/// length are read up to one byte past the limit.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -1115,9 +1117,20 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
             limit,
         });
     }
-    // Special files (pipes, /dev/zero) report no length: read at most one byte past the limit.
-    let mut bytes = Vec::with_capacity(md.len() as usize);
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
+    read_stream_bounded(file, path, limit)
+}
+
+/// Reads a stream of at most `limit` bytes (`name` labels read errors); more is
+/// [`Error::TooLarge`].
+pub fn read_stream_bounded(r: impl std::io::Read, name: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    r.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| Error::Io {
+            path: name.to_path_buf(),
+            source,
+        })?;
     if bytes.len() as u64 > limit {
         return Err(Error::TooLarge {
             size: bytes.len() as u64,

@@ -131,17 +131,6 @@ pub(crate) fn keep_interest_dynamic() {
 }
 
 impl Subscriber for P2Subscriber {
-    fn register_callsite(
-        &self,
-        metadata: &'static Metadata<'static>,
-    ) -> tracing::subscriber::Interest {
-        if is_wasi(metadata) {
-            tracing::subscriber::Interest::sometimes()
-        } else {
-            tracing::subscriber::Interest::never()
-        }
-    }
-
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
         is_wasi(metadata)
     }
