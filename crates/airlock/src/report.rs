@@ -26,6 +26,8 @@ pub enum InputKind {
     Component,
     /// Python source, run by the Python guest.
     Python,
+    /// JavaScript source, run by the JavaScript guest.
+    Javascript,
 }
 
 impl From<WasmKind> for InputKind {
@@ -78,12 +80,23 @@ impl Input {
 
     /// Python source run by a Python guest.
     pub fn python(source: &crate::python::Source, guest: &crate::guest::Guest) -> Input {
+        Input::script(&source.filename, &source.code, InputKind::Python, guest)
+    }
+}
+
+impl Input {
+    /// JavaScript source run by a JavaScript guest.
+    pub fn javascript(script: &crate::js::Script, guest: &crate::guest::Guest) -> Input {
+        Input::script(&script.filename, &script.code, InputKind::Javascript, guest)
+    }
+
+    fn script(name: &str, code: &[u8], kind: InputKind, guest: &crate::guest::Guest) -> Input {
         use sha2::Digest;
         Input {
-            name: source.filename.clone(),
-            size: source.code.len() as u64,
-            sha256: crate::sandbox::hex(&sha2::Sha256::digest(&source.code)),
-            kind: InputKind::Python,
+            name: name.to_string(),
+            size: code.len() as u64,
+            sha256: crate::sandbox::hex(&sha2::Sha256::digest(code)),
+            kind,
             runtime: Some(RuntimeInfo {
                 name: guest.manifest.guest.as_str().into(),
                 version: guest.manifest.runtime_version.clone(),
@@ -158,6 +171,9 @@ pub struct Report<'a> {
     pub events_dropped: u64,
     /// The events kept, in order.
     pub events: &'a [Event],
+    /// What an emulated environment saw (JavaScript runs with `--env`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emulation: Option<&'a crate::emulation::Emulation>,
     /// JSON pointers of the fields that are host timings (they differ between otherwise
     /// identical deterministic runs).
     pub host_timing_fields: Vec<&'static str>,
@@ -226,8 +242,15 @@ impl<'a> Report<'a> {
             events_total: trace.map_or(0, |t| t.total()),
             events_dropped: trace.map_or(0, |t| t.dropped),
             events: trace.map_or(&[], |t| t.events.as_slice()),
+            emulation: None,
             host_timing_fields,
         }
+    }
+
+    /// Adds what an emulated environment saw.
+    pub fn with_emulation(mut self, emulation: Option<&'a crate::emulation::Emulation>) -> Self {
+        self.emulation = emulation;
+        self
     }
 
     /// The report as pretty JSON.

@@ -100,10 +100,12 @@ impl RunRequest {
     }
 }
 
-struct ModuleState {
-    wasi: TracedP1,
-    limiter: Limiter,
-    deadline: Instant,
+/// The store data of a core module instance.
+pub(crate) struct ModuleState {
+    pub(crate) wasi: TracedP1,
+    pub(crate) limiter: Limiter,
+    /// When the run must end (read by the epoch callback).
+    pub(crate) deadline: Instant,
 }
 
 /// The store data of a component instance.
@@ -258,6 +260,7 @@ impl Sandbox {
                     wasi: TracedP1 {
                         ctx: WasiCtxBuilder::new().build_p1(),
                         recorder: Recorder::disabled(),
+                        channel: None,
                     },
                     limiter: Limiter::new(&Limits::default()),
                     deadline: Instant::now(),
@@ -574,6 +577,51 @@ impl Sandbox {
         Ok(GuestComponent { pre, func })
     }
 
+    /// Loads a guest runtime's core module (compiled once, then from the cache) and links it
+    /// against WASI preview 1. The compiled code is keyed by `sha256_hex` (from the guest's
+    /// manifest): a warm start does not read the file; when it is read, it must match.
+    pub(crate) fn load_guest_module(
+        &self,
+        path: &Path,
+        sha256_hex: &str,
+    ) -> Result<InstancePre<ModuleState>> {
+        let limit = self.inner.config.max_input_bytes;
+        let module = self.compile(
+            &format!("{sha256_hex}-module"),
+            || {
+                let bytes = read_bounded(path, limit)?;
+                let actual = hex(&Sha256::digest(&bytes));
+                if actual != sha256_hex {
+                    return Err(Error::Config(format!(
+                        "{} has SHA-256 {actual}, but its manifest says {sha256_hex}; reinstall the guest",
+                        path.display()
+                    )));
+                }
+                Ok(bytes.into())
+            },
+            |e, b| Module::new(e, b),
+            // SAFETY: as in `prepare_module`.
+            #[allow(unsafe_code)]
+            |e, p| unsafe { Module::deserialize_file(e, p) },
+            |m| m.serialize(),
+        )?;
+        self.inner
+            .module_linker
+            .instantiate_pre(&module)
+            .map_err(|e| Error::IncompatibleImport {
+                message: format!("{e:#}"),
+            })
+    }
+
+    /// Whether the compiled code of this core module (by the SHA-256 of its binary, in hex) is
+    /// in the cache.
+    pub fn is_cached_module(&self, sha256_hex: &str) -> bool {
+        self.inner
+            .cache
+            .as_ref()
+            .is_some_and(|c| c.contains(&format!("{sha256_hex}-module")))
+    }
+
     /// Runs a program to completion on the calling thread. Never panics or hangs on account of
     /// the guest: every way a guest can end is a [`Status`].
     pub fn run(&self, program: &Program, request: RunRequest) -> Result<Outcome> {
@@ -600,6 +648,7 @@ impl Sandbox {
                     wasi: TracedP1 {
                         ctx: wasi.build_p1(),
                         recorder: recorder.clone(),
+                        channel: None,
                     },
                     limiter,
                     deadline,
@@ -747,7 +796,7 @@ impl Sandbox {
         }
     }
 
-    fn new_store<T: RunState>(&self, state: T, limits: &Limits) -> Result<Store<T>> {
+    pub(crate) fn new_store<T: RunState>(&self, state: T, limits: &Limits) -> Result<Store<T>> {
         let mut store = Store::new(&self.inner.engine, state);
         store.limiter(|s| s.limiter());
         self.refuel(&mut store, limits)?;

@@ -27,11 +27,21 @@ pub enum Category {
     ProcessExit,
     /// Everything else (stdio writes, descriptor bookkeeping, yielding).
     Other,
+    /// Requests an emulated environment answered with fakes (HTTP, sockets, name lookups).
+    Network,
+    /// Processes started in an emulated environment (`WScript.Shell.Run`, `child_process`).
+    Process,
+    /// Registry reads and writes in an emulated Windows.
+    Registry,
+    /// Changes to an emulated page: DOM writes, navigation, listeners.
+    Dom,
+    /// Code produced at run time and executed (`eval`, `Function`, string timers).
+    DynamicCode,
 }
 
 impl Category {
     /// All categories, in report order.
-    pub const ALL: [Category; 9] = [
+    pub const ALL: [Category; 14] = [
         Category::FilesystemRead,
         Category::FilesystemWrite,
         Category::DirectoryListing,
@@ -41,6 +51,11 @@ impl Category {
         Category::NetworkAttempt,
         Category::ProcessExit,
         Category::Other,
+        Category::Network,
+        Category::Process,
+        Category::Registry,
+        Category::Dom,
+        Category::DynamicCode,
     ];
 
     /// The stable snake_case name.
@@ -55,6 +70,11 @@ impl Category {
             Category::NetworkAttempt => "network_attempt",
             Category::ProcessExit => "process_exit",
             Category::Other => "other",
+            Category::Network => "network",
+            Category::Process => "process",
+            Category::Registry => "registry",
+            Category::Dom => "dom",
+            Category::DynamicCode => "dynamic_code",
         }
     }
 }

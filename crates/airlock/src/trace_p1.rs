@@ -35,6 +35,9 @@ pub(crate) struct TracedP1 {
     pub ctx: WasiP1Ctx,
     /// Where the events go.
     pub recorder: Recorder,
+    /// The emulated environment's event channel, if the guest has one: writes to its descriptor
+    /// go to it, not to the context.
+    pub channel: Option<Box<crate::emulation::Channel>>,
 }
 
 /// Adds all WASI preview 1 functions (async versions) to the linker, implemented by delegating to
@@ -622,6 +625,18 @@ impl WasiSnapshotPreview1 for TracedP1 {
         fd: types::Fd,
         ciovs: types::CiovecArray,
     ) -> Result<types::Size, types::Error> {
+        if let Some(channel) = self.channel.as_mut()
+            && u32::from(fd) == channel.fd()
+        {
+            let mut total: u32 = 0;
+            for iov in ciovs.iter() {
+                let iov = mem.read(iov?)?;
+                let bytes = mem.as_cow(iov.buf.as_array(iov.buf_len))?;
+                channel.write(&bytes, &self.recorder);
+                total = total.saturating_add(iov.buf_len);
+            }
+            return Ok(total);
+        }
         if !self.recorder.enabled() {
             return self.ctx.fd_write(mem, fd, ciovs).await;
         }

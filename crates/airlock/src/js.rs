@@ -1,0 +1,411 @@
+//! JavaScript in the sandbox: QuickJS-NG (a WASI preview 1 reactor), a fresh instance per run,
+//! plain or inside an emulated environment (browser, Windows Script Host, Node).
+//!
+//! Every run instantiates the QuickJS module (compiled once, then mapped from the cache), and
+//! starts `qjs --std -m -e DRIVER airlock SOURCE FILENAME ARGS...`: the driver
+//! (`guests/js/driver.js`) takes what it needs from QuickJS's `std` module and removes it from
+//! the script's reach, installs the environment's prelude (`guests/js/env/*.js`), runs the
+//! script as a classic script, then what it left waiting: promise jobs, timers (on a virtual
+//! clock when emulating), and the environment's later phases (page events, user activity).
+//!
+//! An environment's emulated API calls reach the host through a private channel (see
+//! [`emulation`](crate::emulation)); they join the run's trace as events and give the
+//! [`Indicators`](crate::emulation::Indicators).
+//!
+//! ```no_run
+//! use airlock::js::{Environment, Js, Script};
+//! use airlock::{RunRequest, Sandbox, SandboxConfig, Status};
+//!
+//! # fn main() -> Result<(), airlock::Error> {
+//! let sandbox = Sandbox::new(SandboxConfig::default())?;
+//! let js = Js::load(&sandbox, &airlock::guest::find(airlock::guest::GuestKind::Js, None)?)?;
+//! let run = js.run(&Script::inline("console.log(6 * 7)"), &Environment::Plain, RunRequest::default())?;
+//! assert_eq!(run.outcome.status, Status::Exited { code: 0 });
+//! assert_eq!(run.outcome.stdout.bytes, b"42\n");
+//!
+//! let script = Script::file("dropper.js", "new ActiveXObject('WScript.Shell').Run('calc.exe')");
+//! let run = js.run(&script, &Environment::Wsh, RunRequest::default())?;
+//! let emulation = run.emulation.expect("an environment reports what it saw");
+//! assert_eq!(emulation.indicators.commands, vec!["calc.exe"]);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use std::time::Instant;
+
+use wasmtime::InstancePre;
+
+use crate::emulation::{CHANNEL_FD, Channel, Emulation};
+use crate::error::{Error, Result};
+use crate::guest::{Guest, GuestKind};
+use crate::limiter::Limiter;
+use crate::outcome::Outcome;
+use crate::sandbox::{ModuleState, RunRequest, Sandbox, block_on};
+use crate::trace_p1::TracedP1;
+
+const DRIVER: &str = include_str!("../../../guests/js/driver.js");
+const BROWSER: &str = include_str!("../../../guests/js/env/browser.js");
+const WSH: &str = include_str!("../../../guests/js/env/wsh.js");
+const NODE: &str = include_str!("../../../guests/js/env/node.js");
+
+/// Where a script runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Environment {
+    /// Plain JavaScript (QuickJS with `console`, timers and `scriptArgs`): no emulation.
+    Plain,
+    /// A browser page (`https://page.test/index.html`): `window`, `document`, network APIs,
+    /// then page load and synthetic user activity.
+    Browser,
+    /// Windows Script Host (JScript): `WScript`, `ActiveXObject` and the usual ProgIDs.
+    Wsh,
+    /// Node.js: `require` of the system modules, `process`, `Buffer`.
+    Node,
+    /// An environment given by its prelude: JavaScript source evaluating to
+    /// `function (A) {...}` (see `guests/js/env/` for the API `A` and examples).
+    Custom {
+        /// Its name in reports.
+        name: String,
+        /// The prelude's source.
+        prelude: String,
+    },
+}
+
+impl Environment {
+    /// The environment called `name`: `plain` (or `none`), `browser`, `wsh`, `node`.
+    pub fn named(name: &str) -> Option<Environment> {
+        Some(match name {
+            "plain" | "none" => Environment::Plain,
+            "browser" => Environment::Browser,
+            "wsh" => Environment::Wsh,
+            "node" => Environment::Node,
+            _ => return None,
+        })
+    }
+
+    /// Its name: `plain`, `browser`, `wsh`, `node` or the custom name.
+    pub fn name(&self) -> &str {
+        match self {
+            Environment::Plain => "plain",
+            Environment::Browser => "browser",
+            Environment::Wsh => "wsh",
+            Environment::Node => "node",
+            Environment::Custom { name, .. } => name,
+        }
+    }
+
+    fn prelude(&self) -> Option<&str> {
+        match self {
+            Environment::Plain => None,
+            Environment::Browser => Some(BROWSER),
+            Environment::Wsh => Some(WSH),
+            Environment::Node => Some(NODE),
+            Environment::Custom { prelude, .. } => Some(prelude),
+        }
+    }
+}
+
+/// JavaScript source to run, with the name it has in stack traces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    /// The source as bytes (see [`decode_source`] for how they become text).
+    pub code: Vec<u8>,
+    /// The file name shown in stack traces and given to the script (`<cmdline>` for inline code).
+    pub filename: String,
+}
+
+impl Script {
+    /// Code given inline, as with `airlock js -e CODE`.
+    pub fn inline(code: impl Into<Vec<u8>>) -> Script {
+        Script {
+            code: code.into(),
+            filename: "<cmdline>".into(),
+        }
+    }
+
+    /// Code read from standard input.
+    pub fn stdin(code: impl Into<Vec<u8>>) -> Script {
+        Script {
+            code: code.into(),
+            filename: "<stdin>".into(),
+        }
+    }
+
+    /// A script file's contents; `name` is how it is called.
+    pub fn file(name: impl Into<String>, code: impl Into<Vec<u8>>) -> Script {
+        Script {
+            code: code.into(),
+            filename: name.into(),
+        }
+    }
+}
+
+/// Turns a script's bytes into text the way a host would: a UTF-8 or UTF-16 byte-order mark
+/// decides; without one, valid UTF-8 is UTF-8 and anything else is read as Windows-1252's
+/// Latin-1 subset (every byte one character), which is what WSH does with an ANSI file. NUL
+/// characters become U+FFFD (QuickJS takes its source as a C string). Returns the text and a
+/// note when the bytes were not plain UTF-8.
+pub fn decode_source(bytes: &[u8]) -> (String, Option<String>) {
+    let (mut text, mut note) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        (String::from_utf8_lossy(rest).into_owned(), None)
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        (
+            String::from_utf16_lossy(&units),
+            Some("decoded as UTF-16LE (byte-order mark)".to_string()),
+        )
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
+        (
+            String::from_utf16_lossy(&units),
+            Some("decoded as UTF-16BE (byte-order mark)".to_string()),
+        )
+    } else {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => (s.to_string(), None),
+            Err(_) => (
+                bytes.iter().map(|&b| char::from(b)).collect(),
+                Some("not UTF-8: read as Latin-1, one character per byte".to_string()),
+            ),
+        }
+    };
+    if text.contains('\0') {
+        text = text.replace('\0', "\u{FFFD}");
+        let n = "NUL characters replaced by U+FFFD".to_string();
+        note = Some(match note {
+            Some(prev) => format!("{prev}; {n}"),
+            None => n,
+        });
+    }
+    (text, note)
+}
+
+/// How a JavaScript run went.
+#[derive(Debug, Clone)]
+pub struct JsRun {
+    /// The outcome, as for any guest (stdout, stderr, status, resources, trace).
+    pub outcome: Outcome,
+    /// What the emulated environment saw; `None` for plain JavaScript.
+    pub emulation: Option<Emulation>,
+}
+
+struct Shared {
+    sandbox: Sandbox,
+    pre: InstancePre<ModuleState>,
+    guest: Guest,
+}
+
+/// The JavaScript runtime, loaded into a [`Sandbox`]. Cheap to clone, `Send + Sync`: every
+/// [`run`](Js::run) gets a fresh QuickJS instance.
+#[derive(Clone)]
+pub struct Js {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Js {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Js")
+            .field("guest", &self.shared.guest.dir)
+            .field("runtime", &self.shared.guest.manifest.runtime_version)
+            .finish()
+    }
+}
+
+impl Js {
+    /// Loads the guest into the sandbox: compiles it the first time (about a second), and later
+    /// maps its compiled code from the cache.
+    pub fn load(sandbox: &Sandbox, guest: &Guest) -> Result<Js> {
+        if guest.manifest.guest != GuestKind::Js {
+            return Err(Error::Config(format!(
+                "{} is not a JavaScript guest",
+                guest.dir.display()
+            )));
+        }
+        let pre =
+            sandbox.load_guest_module(&guest.component_path(), &guest.manifest.component_sha256)?;
+        Ok(Js {
+            shared: Arc::new(Shared {
+                sandbox: sandbox.clone(),
+                pre,
+                guest: guest.clone(),
+            }),
+        })
+    }
+
+    /// Whether the guest's compiled code is in the sandbox's cache (so loading will not compile).
+    pub fn is_compiled(sandbox: &Sandbox, guest: &Guest) -> bool {
+        sandbox.is_cached_module(&guest.manifest.component_sha256)
+    }
+
+    /// The guest this runtime was loaded from.
+    pub fn guest(&self) -> &Guest {
+        &self.shared.guest
+    }
+
+    /// Runs a script in a fresh instance. The script's arguments are `request.policy.args`.
+    pub fn run(&self, script: &Script, env: &Environment, request: RunRequest) -> Result<JsRun> {
+        block_on(|| self.run_async(script, env, request))
+    }
+
+    /// [`run`](Js::run), for callers already in a tokio runtime (with time enabled).
+    pub async fn run_async(
+        &self,
+        script: &Script,
+        env: &Environment,
+        request: RunRequest,
+    ) -> Result<JsRun> {
+        let sandbox = &self.shared.sandbox;
+        let args = request.policy.args.clone();
+        let mut run = sandbox.begin("qjs", request)?;
+        let recorder = run.recorder();
+        let (source, note) = decode_source(&script.code);
+        let token = token();
+        let driver = driver(&token, env);
+        let mut channel = Channel::new(token, env.name().to_string(), None);
+        if let Some(n) = note {
+            channel.emulation.notes.push(n);
+        }
+        let mut argv: Vec<String> = vec![
+            "qjs".into(),
+            "--std".into(),
+            "-m".into(),
+            "-e".into(),
+            driver,
+            "airlock".into(),
+            source,
+            script.filename.replace('\0', "\u{FFFD}"),
+        ];
+        argv.extend(args.iter().map(|a| a.replace('\0', "\u{FFFD}")));
+
+        let started = Instant::now();
+        let deadline = run.deadline(started)?;
+        let _ticking = sandbox.ticking();
+        let state = ModuleState {
+            wasi: TracedP1 {
+                ctx: run.wasi.build_p1(),
+                recorder: recorder.clone(),
+                channel: Some(Box::new(channel)),
+            },
+            limiter: Limiter::new(&run.limits),
+            deadline,
+        };
+        let mut store = sandbox.new_store(state, &run.limits)?;
+        let pre = &self.shared.pre;
+        let call = async {
+            let instance = pre.instantiate_async(&mut store).await?;
+            instance
+                .get_typed_func::<(), ()>(&mut store, "_initialize")?
+                .call_async(&mut store, ())
+                .await?;
+            let malloc = instance.get_typed_func::<u32, u32>(&mut store, "malloc")?;
+            let memory = instance
+                .get_memory(&mut store, "memory")
+                .ok_or_else(|| wasmtime::format_err!("the QuickJS module exports no memory"))?;
+            let mut pointers = Vec::with_capacity(argv.len());
+            for a in &argv {
+                let len = u32::try_from(a.len() + 1)?;
+                let p = malloc.call_async(&mut store, len).await?;
+                if p == 0 {
+                    wasmtime::bail!("out of memory passing the script to QuickJS");
+                }
+                memory.write(&mut store, p as usize, a.as_bytes())?;
+                memory.write(&mut store, p as usize + a.len(), &[0])?;
+                pointers.push(p);
+            }
+            let table = malloc
+                .call_async(&mut store, u32::try_from(4 * (pointers.len() + 1))?)
+                .await?;
+            if table == 0 {
+                wasmtime::bail!("out of memory passing the script to QuickJS");
+            }
+            let mut bytes: Vec<u8> = pointers.iter().flat_map(|p| p.to_le_bytes()).collect();
+            bytes.extend_from_slice(&[0; 4]);
+            memory.write(&mut store, table as usize, &bytes)?;
+            drop(argv);
+            let r = instance
+                .get_typed_func::<(i32, u32), i32>(&mut store, "qjs_init_argv")?
+                .call_async(&mut store, (i32::try_from(pointers.len())?, table))
+                .await?;
+            Ok(if r == 0 { 0 } else { 1 })
+        };
+        let end = tokio::time::timeout_at(deadline.into(), call).await;
+        let fuel_left = store.get_fuel().ok();
+        let state = store.into_data();
+        let emulation = state.wasi.channel.map(|c| c.finish());
+        let outcome = sandbox.finish(
+            &run.limits,
+            started,
+            end,
+            fuel_left,
+            &state.limiter,
+            &run.stdout,
+            &run.stderr,
+            &recorder,
+        );
+        Ok(JsRun {
+            outcome,
+            emulation: emulation.filter(|_| *env != Environment::Plain),
+        })
+    }
+}
+
+/// The driver's source for one run: the token, the channel and the environment filled in.
+fn driver(token: &str, env: &Environment) -> String {
+    let (name, prelude) = match env.prelude() {
+        Some(p) => (env.name(), format!("(\n{p}\n)")),
+        None => ("", "null".to_string()),
+    };
+    DRIVER
+        .replacen("@@TOKEN@@", token, 1)
+        .replacen("@@FD@@", &CHANNEL_FD.to_string(), 1)
+        .replacen("@@ENV_NAME@@", &name.replace(['"', '\\', '\n'], "_"), 1)
+        .replacen("@@ENV@@", &prelude, 1)
+}
+
+/// A fresh unguessable token: 128 bits from the OS's random hash keys.
+fn token() -> String {
+    let mut out = String::with_capacity(32);
+    for i in 0..2u64 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(i);
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_are_decoded_like_a_script_host_would() {
+        assert_eq!(decode_source(b"var a = 1;"), ("var a = 1;".into(), None));
+        assert_eq!(decode_source(b"\xEF\xBB\xBFx"), ("x".into(), None));
+        let (t, n) = decode_source(b"\xFF\xFEx\0y\0");
+        assert_eq!(t, "xy");
+        assert!(n.is_some_and(|n| n.contains("UTF-16LE")));
+        let (t, n) = decode_source(b"'caf\xE9'");
+        assert_eq!(t, "'caf\u{e9}'");
+        assert!(n.is_some_and(|n| n.contains("Latin-1")));
+        let (t, n) = decode_source(b"a\0b");
+        assert_eq!(t, "a\u{FFFD}b");
+        assert!(n.is_some_and(|n| n.contains("NUL")));
+    }
+
+    #[test]
+    fn tokens_differ_and_the_driver_holds_exactly_one() {
+        let (a, b) = (token(), token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 32);
+        let d = driver(&a, &Environment::Plain);
+        assert_eq!(d.matches(&a).count(), 1);
+        assert!(!d.contains("@@"));
+    }
+}

@@ -1,0 +1,434 @@
+// airlock's JavaScript driver.
+//
+// The host runs it as a module (`qjs --std -m -e DRIVER airlock SOURCE FILENAME ARGS...`) in a
+// fresh QuickJS instance for every run, after filling in the placeholders below (each once):
+//   TOKEN     this run's event-channel token (never visible to the script: no function whose
+//             source contains it is reachable from the script's globals)
+//   FD        the event channel's descriptor
+//   ENV_NAME  the environment's name, or "" for plain JavaScript
+//   ENV       the environment's prelude: an expression evaluating to `function (A) {...}` (see
+//             guests/js/env/*.js), or `null`
+//
+// It sets up the environment, runs the script as a classic script in the global scope, then
+// runs what the script left waiting (promise jobs, timers on a virtual clock, the
+// environment's later phases such as page events), and exits with the script's status.
+
+const TOKEN = "@@TOKEN@@";
+const FD = @@FD@@;
+const ENV_NAME = "@@ENV_NAME@@";
+const G = globalThis;
+
+// What the driver needs, taken before the script can change it.
+const std_ = G.std;
+const argv = G.scriptArgs;
+delete G.std;
+delete G.os;
+delete G.bjson;
+delete G.scriptArgs;
+const apply = Reflect.apply;
+const construct = Reflect.construct;
+const _String = String;
+const _Number = Number;
+const _stringify = JSON.stringify;
+const _keys = Object.keys;
+const _defineProperty = Object.defineProperty;
+const _create = Object.create;
+const _eval = G.eval;
+const _Function = Function;
+const _Proxy = Proxy;
+const _Date = Date;
+const _DateNow = Date.now;
+const _Error = Error;
+const _Promise = Promise;
+const _replaceAll = String.prototype.replaceAll;
+const _slice = String.prototype.slice;
+const _split = String.prototype.split;
+const _includes = String.prototype.includes;
+const _startsWith = String.prototype.startsWith;
+const _floor = Math.floor;
+const chan = std_.fdopen(FD, "w");
+const chanPuts = chan.puts;
+const chanFlush = chan.flush;
+const errFile = std_.err;
+const outFile = std_.out;
+const filePuts = errFile.puts;
+const fileFlush = errFile.flush;
+const exit = std_.exit;
+
+const SOURCE = argv[1];
+const FILENAME = argv[2];
+const ARGS = [];
+for (let i = 3; i < argv.length; i++) ARGS[ARGS.length] = argv[i];
+
+// ---- the event channel -------------------------------------------------------------------
+
+/** A string for any value, never throwing (a hostile toString yields a placeholder). */
+function str(x) {
+  if (typeof x === "string") return x;
+  try {
+    return _String(x);
+  } catch (e) {
+    return "<unprintable>";
+  }
+}
+
+function q(s) {
+  return _stringify(str(s));
+}
+
+/**
+ * Reports one emulated API call: `category` (network, process, registry, dom, dynamic_code,
+ * filesystem_read, filesystem_write, environment, clock, other), the API's name, its
+ * arguments as the script computed them, and indicator hints (see src/emulation.rs).
+ */
+function emit(category, api, args, ioc, result) {
+  let line = '{"c":' + q(category) + ',"a":' + q(api) + ',"v":[';
+  if (args) {
+    for (let i = 0; i < args.length; i++) {
+      if (i) line += ",";
+      const a = str(args[i]);
+      line += q(a.length > 1024 ? apply(_slice, a, [0, 1024]) : a);
+    }
+  }
+  line += "]";
+  if (result !== undefined) line += ',"r":' + q(result);
+  if (ioc) {
+    line += ',"i":{';
+    const ks = _keys(ioc);
+    let n = 0;
+    for (let i = 0; i < ks.length; i++) {
+      const v = ioc[ks[i]];
+      if (v === undefined || v === null) continue;
+      if (n++) line += ",";
+      line += q(ks[i]) + ":" + q(v);
+    }
+    line += "}";
+  }
+  line += "}\n";
+  try {
+    apply(chanPuts, chan, [TOKEN + "\t" + line]);
+    apply(chanFlush, chan, []);
+  } catch (e) {
+    // The channel cannot fail on the host side; nothing to do.
+  }
+}
+
+function printErr(text) {
+  try {
+    apply(filePuts, errFile, [text + "\n"]);
+    apply(fileFlush, errFile, []);
+  } catch (e) {}
+}
+
+function printOut(text) {
+  try {
+    apply(filePuts, outFile, [text + "\n"]);
+    apply(fileFlush, outFile, []);
+  } catch (e) {}
+}
+
+/** A stack trace without the driver's frames, with the script's file name. */
+function scriptFrames(stack) {
+  const lines = apply(_split, stack, ["\n"]);
+  let out = "";
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (l === "") continue;
+    // The driver runs as `<cmdline>`; the script (evaluated by it) as `<input>`.
+    if (apply(_includes, l, ["(<cmdline>:"])) continue;
+    if (l === "    at eval (native)" && (i + 1 >= lines.length || apply(_includes, lines[i + 1], ["(<cmdline>:"])))
+      continue;
+    out += (out ? "\n" : "") + apply(_replaceAll, l, ["<input>", FILENAME]);
+  }
+  return out;
+}
+
+/** The message and stack of an uncaught exception, with the script's file name. */
+function describe(e) {
+  let text;
+  try {
+    if (e instanceof _Error) {
+      text = str(e);
+      const stack = e.stack;
+      if (typeof stack === "string" && stack.length) text += "\n" + scriptFrames(stack);
+    } else {
+      text = "Uncaught " + str(e);
+    }
+  } catch (x) {
+    text = "Uncaught exception";
+  }
+  return text;
+}
+
+// ---- virtual time and timers -------------------------------------------------------------
+
+const virtual = ENV_NAME !== "";
+let now = apply(_DateNow, _Date, []);
+const started = now;
+function tick() {
+  // Every read of the clock moves it forward a little, so that a delay loop ends quickly.
+  now += 1;
+  return now;
+}
+
+const timers = [];
+let timerSeq = 0;
+const MAX_TIMER_RUNS = 2000;
+const MAX_INTERVAL_REPEATS = 20;
+
+function addTimer(fn, delay, args, repeat, api) {
+  const id = ++timerSeq;
+  let d = _Number(delay);
+  if (!(d > 0)) d = 0;
+  if (typeof fn !== "function") {
+    const code = str(fn);
+    recordCode(api, code);
+    fn = code;
+  }
+  timers[timers.length] = { id, due: now + d, fn, args, every: repeat ? (d > 1 ? d : 1) : 0, runs: 0, dead: false };
+  return id;
+}
+
+function clearTimer(id) {
+  for (let i = 0; i < timers.length; i++) if (timers[i].id === id) timers[i].dead = true;
+}
+
+let exitCode = 0;
+let stopped = false;
+
+function uncaught(e, where) {
+  printErr((where ? "Uncaught (in " + where + ") " : "") + describe(e));
+  emit("other", "uncaught-exception", [where || "script", describe(e)]);
+  if (exitCode === 0) exitCode = 1;
+  if (!virtual) stopped = true;
+}
+
+/** Calls a callback of the script, reporting (not propagating) what it throws. */
+function callback(fn, self, args, where) {
+  try {
+    if (typeof fn === "string") return runCode(fn, where);
+    if (typeof fn === "function") return apply(fn, self, args || []);
+  } catch (e) {
+    uncaught(e, where);
+  }
+}
+
+async function settle() {
+  for (let i = 0; i < 64; i++) await undefined;
+}
+
+async function runTimers() {
+  let runs = 0;
+  while (runs < MAX_TIMER_RUNS && !stopped) {
+    let next = null;
+    for (let i = 0; i < timers.length; i++) {
+      const t = timers[i];
+      if (!t.dead && (next === null || t.due < next.due)) next = t;
+    }
+    if (next === null) break;
+    if (next.due > now) now = next.due;
+    next.runs++;
+    if (next.every && next.runs < MAX_INTERVAL_REPEATS) next.due += next.every;
+    else next.dead = true;
+    runs++;
+    callback(next.fn, G, next.args, "timer");
+    await settle();
+  }
+}
+
+// ---- dynamic code ------------------------------------------------------------------------
+
+function recordCode(kind, code) {
+  const c = str(code);
+  emit("dynamic_code", kind, [c], { code: c, code_kind: kind });
+}
+
+/** Records and runs code produced at run time, in the global scope. */
+function runCode(code, kind) {
+  recordCode(kind, code);
+  return _eval(code);
+}
+
+function hookDynamicCode() {
+  const evalHook = {
+    eval(x) {
+      if (typeof x !== "string") return x;
+      recordCode("eval", x);
+      return _eval(x);
+    },
+  }.eval;
+  const FunctionHook = function Function() {
+    const n = arguments.length;
+    recordCode("Function", n ? str(arguments[n - 1]) : "");
+    const a = [];
+    for (let i = 0; i < n; i++) a[i] = arguments[i];
+    return construct(_Function, a);
+  };
+  FunctionHook.prototype = _Function.prototype;
+  _defineProperty(_Function.prototype, "constructor", { value: FunctionHook, writable: true, configurable: true });
+  _defineProperty(G, "eval", { value: evalHook, writable: true, configurable: true });
+  _defineProperty(G, "Function", { value: FunctionHook, writable: true, configurable: true });
+}
+
+function hookClock() {
+  const VDate = function Date() {
+    const n = arguments.length;
+    if (new.target === undefined) return str(construct(_Date, [tick()]));
+    const a = [];
+    for (let i = 0; i < n; i++) a[i] = arguments[i];
+    if (n === 0) a[0] = tick();
+    return construct(_Date, a, new.target);
+  };
+  VDate.prototype = _Date.prototype;
+  VDate.now = function now() {
+    return tick();
+  };
+  VDate.parse = _Date.parse;
+  VDate.UTC = _Date.UTC;
+  _defineProperty(_Date.prototype, "constructor", { value: VDate, writable: true, configurable: true });
+  G.Date = VDate;
+  const perf = _create(null);
+  perf.now = function now() {
+    return tick() - started;
+  };
+  perf.timeOrigin = started;
+  _defineProperty(G, "performance", { value: perf, writable: true, configurable: true });
+}
+
+// ---- recording stand-ins -----------------------------------------------------------------
+
+/**
+ * An object that answers everything: property reads give further stand-ins, calls and
+ * assignments are recorded. Used for what an environment does not emulate (an unknown ProgID).
+ */
+function stub(name, category) {
+  const cat = category || "other";
+  const target = function () {};
+  return new _Proxy(target, {
+    get(t, p) {
+      if (typeof p === "symbol") {
+        if (p === Symbol.toPrimitive) return () => "";
+        return undefined;
+      }
+      if (p === "toString" || p === "valueOf") return () => "";
+      if (p === "then") return undefined;
+      return stub(name + "." + p, cat);
+    },
+    set(t, p, v) {
+      emit(cat, name + "." + str(p), [v]);
+      return true;
+    },
+    apply(t, self, args) {
+      emit(cat, name, args);
+      return stub(name + "()", cat);
+    },
+    construct(t, args) {
+      emit(cat, "new " + name, args);
+      return stub(name, cat);
+    },
+  });
+}
+
+// ---- the environment ---------------------------------------------------------------------
+
+const phases = [];
+
+/** What an environment's prelude gets. */
+const A = _create(null);
+A.global = G;
+A.env = ENV_NAME;
+A.filename = FILENAME;
+A.args = ARGS;
+A.emit = emit;
+A.str = str;
+A.stub = stub;
+A.recordCode = recordCode;
+A.runCode = runCode;
+A.callback = callback;
+A.setTimer = addTimer;
+A.clearTimer = clearTimer;
+A.now = () => now;
+A.tick = tick;
+A.advance = (ms) => {
+  const d = _Number(ms);
+  if (d > 0) now += d;
+};
+A.phase = (fn) => {
+  phases[phases.length] = fn;
+};
+A.settle = settle;
+A.runTimers = runTimers;
+A.print = printOut;
+A.printErr = printErr;
+A.exit = (code) => {
+  exitCode = code | 0;
+  stopped = true;
+  throw new ExitSignal();
+};
+A.isExit = (e) => e instanceof ExitSignal;
+
+function ExitSignal() {}
+
+function installTimers() {
+  G.setTimeout = function setTimeout(fn, delay) {
+    const a = [];
+    for (let i = 2; i < arguments.length; i++) a[a.length] = arguments[i];
+    return addTimer(fn, delay, a, false, "setTimeout");
+  };
+  G.setInterval = function setInterval(fn, delay) {
+    const a = [];
+    for (let i = 2; i < arguments.length; i++) a[a.length] = arguments[i];
+    return addTimer(fn, delay, a, true, "setInterval");
+  };
+  G.clearTimeout = function clearTimeout(id) {
+    clearTimer(id);
+  };
+  G.clearInterval = function clearInterval(id) {
+    clearTimer(id);
+  };
+  G.setImmediate = function setImmediate(fn) {
+    const a = [];
+    for (let i = 1; i < arguments.length; i++) a[a.length] = arguments[i];
+    return addTimer(fn, 0, a, false, "setImmediate");
+  };
+}
+
+installTimers();
+if (virtual) {
+  hookClock();
+  hookDynamicCode();
+} else {
+  G.scriptArgs = [FILENAME].concat(ARGS);
+}
+
+const ENV = @@ENV@@;
+if (ENV !== null) {
+  try {
+    ENV(A);
+  } catch (e) {
+    printErr("airlock: the " + ENV_NAME + " environment failed to start: " + describe(e));
+    exit(70);
+  }
+}
+
+// ---- the run -----------------------------------------------------------------------------
+
+try {
+  _eval(SOURCE);
+} catch (e) {
+  if (!(e instanceof ExitSignal)) uncaught(e, "");
+}
+if (!stopped) {
+  await settle();
+  await runTimers();
+}
+for (let i = 0; i < phases.length && !stopped; i++) {
+  try {
+    await phases[i]();
+  } catch (e) {
+    if (!(e instanceof ExitSignal)) uncaught(e, "environment");
+  }
+  await settle();
+  await runTimers();
+}
+exit(exitCode);

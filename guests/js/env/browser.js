@@ -1,0 +1,4 @@
+// The browser environment (being written).
+function (A) {
+  A.emit("other", "environment", ["browser"]);
+}

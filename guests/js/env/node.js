@@ -1,0 +1,4 @@
+// The node environment (being written).
+function (A) {
+  A.emit("other", "environment", ["node"]);
+}

@@ -1,0 +1,4 @@
+// The wsh environment (being written).
+function (A) {
+  A.emit("other", "environment", ["wsh"]);
+}
