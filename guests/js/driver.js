@@ -173,6 +173,8 @@ function tick() {
 
 const timers = [];
 let timerSeq = 0;
+// Timers due at the same time fire in the order they were (re)scheduled, as in browsers.
+let timerOrder = 0;
 const MAX_TIMER_RUNS = 2000;
 const MAX_INTERVAL_REPEATS = 20;
 
@@ -181,11 +183,14 @@ function addTimer(fn, delay, args, repeat, api) {
   let d = _Number(delay);
   if (!(d > 0)) d = 0;
   if (typeof fn !== "function") {
+    // A string is code: recorded now, run (without recording it again) when the timer fires.
     const code = str(fn);
     recordCode(api, code);
-    fn = code;
+    fn = function () {
+      return _eval(code);
+    };
   }
-  timers[timers.length] = { id, due: now + d, fn, args, every: repeat ? (d > 1 ? d : 1) : 0, runs: 0, dead: false };
+  timers[timers.length] = { id, due: now + d, seq: ++timerOrder, fn, args, every: repeat ? (d > 1 ? d : 1) : 0, runs: 0, dead: false };
   return id;
 }
 
@@ -223,13 +228,15 @@ async function runTimers() {
     let next = null;
     for (let i = 0; i < timers.length; i++) {
       const t = timers[i];
-      if (!t.dead && (next === null || t.due < next.due)) next = t;
+      if (!t.dead && (next === null || t.due < next.due || (t.due === next.due && t.seq < next.seq))) next = t;
     }
     if (next === null) break;
     if (next.due > now) now = next.due;
     next.runs++;
-    if (next.every && next.runs < MAX_INTERVAL_REPEATS) next.due += next.every;
-    else next.dead = true;
+    if (next.every && next.runs < MAX_INTERVAL_REPEATS) {
+      next.due += next.every;
+      next.seq = ++timerOrder;
+    } else next.dead = true;
     runs++;
     callback(next.fn, G, next.args, "timer");
     await settle();
@@ -393,6 +400,56 @@ function installTimers() {
   };
 }
 
+/** `console`: log, info, debug to stdout; error, warn, trace to stderr; values joined by spaces. */
+function installConsole() {
+  function text(args) {
+    let t = "";
+    for (let i = 0; i < args.length; i++) {
+      const v = args[i];
+      let s;
+      if (typeof v === "string") s = v;
+      else if (v !== null && typeof v === "object" && !(v instanceof _Error)) {
+        try {
+          s = _stringify(v);
+          if (s === undefined) s = str(v);
+        } catch (e) {
+          s = str(v);
+        }
+      } else s = str(v);
+      t += (i ? " " : "") + s;
+    }
+    return t;
+  }
+  const c = typeof G.console === "object" && G.console ? G.console : {};
+  const out = function () {
+    printOut(text(arguments));
+  };
+  const err = function () {
+    printErr(text(arguments));
+  };
+  c.log = out;
+  c.info = out;
+  c.debug = out;
+  c.dir = out;
+  c.table = out;
+  c.error = err;
+  c.warn = err;
+  c.trace = function () {
+    printErr("Trace: " + text(arguments));
+  };
+  c.assert = function (ok) {
+    if (!ok) {
+      const a = [];
+      for (let i = 1; i < arguments.length; i++) a[a.length] = arguments[i];
+      printErr("Assertion failed" + (a.length ? ": " + text(a) : ""));
+    }
+  };
+  const nop = function () {};
+  c.group = c.groupCollapsed = c.groupEnd = c.time = c.timeEnd = c.timeLog = c.count = c.clear = nop;
+  G.console = c;
+}
+
+installConsole();
 installTimers();
 if (virtual) {
   hookClock();

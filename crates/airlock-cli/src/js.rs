@@ -145,7 +145,7 @@ fn js_inner(mut a: JsArgs) -> Result<JsRun, Error> {
         policy.stdin = Stdin::Empty;
     }
     let guest = guest::find(GuestKind::Js, a.guest.as_deref())?;
-    let sandbox = crate::sandbox(a.opts.no_cache)?;
+    let sandbox = crate::sandbox_with(a.opts.no_cache, a.opts.fuel.is_some())?;
     let js = load_js(&sandbox, &guest)?;
     let run = js.run(&script, &env, crate::request(&a.opts, &limits, &policy))?;
     if let Some(path) = &a.opts.report {

@@ -201,9 +201,16 @@ fn error_detail(e: &Error) -> serde_json::Value {
 }
 
 fn sandbox(no_cache: bool) -> Result<Sandbox, Error> {
+    sandbox_with(no_cache, true)
+}
+
+/// The sandbox of one CLI run; `fuel` is whether fuel metering is compiled in (it costs time on
+/// every instruction; a run without a fuel limit does not need it).
+fn sandbox_with(no_cache: bool, fuel: bool) -> Result<Sandbox, Error> {
     // One run per process: a small pool reserves less address space and starts faster.
     let mut config = SandboxConfig {
         max_concurrent_runs: 2,
+        fuel_metering: fuel,
         ..SandboxConfig::default()
     };
     if no_cache {

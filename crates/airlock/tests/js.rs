@@ -1,0 +1,438 @@
+//! JavaScript in the sandbox: plain semantics, emulated environments, bad input and hostile
+//! scripts. Needs the guest: `airlock install js` (the README's test command runs it).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use airlock::emulation::Emulation;
+use airlock::guest::{self, GuestKind};
+use airlock::js::{Environment, Js, JsRun, Script};
+use airlock::{Limits, MIB, Policy, RunRequest, Sandbox, SandboxConfig, Status, TraceConfig};
+
+fn js() -> &'static Js {
+    static J: OnceLock<Js> = OnceLock::new();
+    J.get_or_init(|| {
+        let guest = guest::find(GuestKind::Js, None)
+            .expect("the JavaScript guest is installed (run `airlock install js`)");
+        let sandbox = Sandbox::new(SandboxConfig::default()).expect("sandbox");
+        Js::load(&sandbox, &guest).expect("load the JavaScript guest")
+    })
+}
+
+fn run_with(script: &Script, env: &Environment, limits: Limits, policy: Policy) -> JsRun {
+    js().run(script, env, RunRequest::new(limits, policy))
+        .expect("run")
+}
+
+fn run(code: &str) -> JsRun {
+    run_with(
+        &Script::inline(code),
+        &Environment::Plain,
+        Limits::default(),
+        Policy::default(),
+    )
+}
+
+fn run_env(code: &str, env: Environment) -> JsRun {
+    run_with(
+        &Script::file("sample.js", code),
+        &env,
+        Limits::default(),
+        Policy::default(),
+    )
+}
+
+fn stdout(r: &JsRun) -> String {
+    r.outcome.stdout.text().into_owned()
+}
+
+fn stderr(r: &JsRun) -> String {
+    r.outcome.stderr.text().into_owned()
+}
+
+fn exited(r: &JsRun) -> i32 {
+    match r.outcome.status {
+        Status::Exited { code } => code,
+        ref other => panic!("expected an exit, got {other:?}; stderr: {}", stderr(r)),
+    }
+}
+
+fn emulation(r: &JsRun) -> &Emulation {
+    r.emulation
+        .as_ref()
+        .expect("an environment reports what it saw")
+}
+
+fn short(ms: u64) -> Limits {
+    Limits {
+        timeout: Duration::from_millis(ms),
+        ..Limits::default()
+    }
+}
+
+/// The next sandbox is unaffected by whatever the previous one did.
+fn next_is_fine() {
+    let r = run("console.log('still fine')");
+    assert_eq!(exited(&r), 0);
+    assert_eq!(stdout(&r), "still fine\n");
+}
+
+#[test]
+fn console_goes_to_the_captured_streams_and_the_exit_code_is_zero() {
+    let r = run("console.log('out', 6 * 7); console.error('err')");
+    assert_eq!(exited(&r), 0);
+    assert_eq!(stdout(&r), "out 42\n");
+    assert_eq!(stderr(&r), "err\n");
+    assert!(r.emulation.is_none(), "plain JavaScript emulates nothing");
+}
+
+#[test]
+fn an_uncaught_exception_prints_message_and_stack_and_exits_1() {
+    let script = Script::file(
+        "boom.js",
+        "function f() {\n  throw new TypeError('boom');\n}\nf();\n",
+    );
+    let r = run_with(
+        &script,
+        &Environment::Plain,
+        Limits::default(),
+        Policy::default(),
+    );
+    assert_eq!(exited(&r), 1);
+    let err = stderr(&r);
+    assert!(err.starts_with("TypeError: boom\n"), "{err}");
+    assert!(err.contains("at f (boom.js:2:"), "{err}");
+    assert!(
+        !err.contains("<cmdline>"),
+        "the driver's frames are not shown: {err}"
+    );
+    let r = run("throw 42");
+    assert_eq!(exited(&r), 1);
+    assert!(stderr(&r).contains("Uncaught 42"), "{}", stderr(&r));
+}
+
+#[test]
+fn promise_jobs_and_timers_run_after_the_top_level() {
+    let r = run(
+        "setTimeout(() => console.log('t2'), 20);
+         setTimeout(() => console.log('t1'), 10);
+         Promise.resolve().then(() => console.log('job'));
+         (async () => { await null; console.log('async'); })();
+         let n = 0; const id = setInterval(() => { if (++n === 3) { clearInterval(id); console.log('interval x3'); } }, 5);
+         console.log('top');",
+    );
+    assert_eq!(exited(&r), 0);
+    // At 10 ms the interval (rescheduled at 5 ms) fires after `t1` (scheduled at 0), as in a
+    // browser; its third run is at 15 ms.
+    assert_eq!(stdout(&r), "top\njob\nasync\nt1\ninterval x3\nt2\n");
+}
+
+#[test]
+fn arguments_reach_the_script_and_quickjs_host_modules_are_out_of_reach() {
+    let policy = Policy {
+        args: vec!["a".into(), "b c".into()],
+        ..Policy::default()
+    };
+    let r = run_with(
+        &Script::file(
+            "args.js",
+            "console.log(JSON.stringify(scriptArgs), typeof std, typeof os)",
+        ),
+        &Environment::Plain,
+        Limits::default(),
+        policy,
+    );
+    assert_eq!(
+        stdout(&r),
+        "[\"args.js\",\"a\",\"b c\"] undefined undefined\n"
+    );
+}
+
+#[test]
+fn syntax_errors_binary_garbage_and_non_utf8_give_a_status() {
+    let r = run("var = ;");
+    assert_eq!(exited(&r), 1);
+    assert!(stderr(&r).contains("SyntaxError"), "{}", stderr(&r));
+
+    let garbage: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let r = run_with(
+        &Script::file("garbage.bin", garbage),
+        &Environment::Wsh,
+        Limits::default(),
+        Policy::default(),
+    );
+    assert_eq!(exited(&r), 1);
+    assert!(stderr(&r).contains("SyntaxError"), "{}", stderr(&r));
+    assert!(emulation(&r).notes.iter().any(|n| n.contains("Latin-1")));
+
+    let r = run_with(
+        &Script::file(
+            "latin1.js",
+            b"console.log('caf\xE9'.length, 'caf\xE9' === 'caf\\u00e9')".to_vec(),
+        ),
+        &Environment::Plain,
+        Limits::default(),
+        Policy::default(),
+    );
+    assert_eq!(stdout(&r), "4 true\n");
+    next_is_fine();
+}
+
+#[test]
+fn a_50_mb_script_runs() {
+    let mut code = String::from("var big = '");
+    code.push_str(&"x".repeat(50 << 20));
+    code.push_str("';\nconsole.log(big.length);\n");
+    let r = run_with(
+        &Script::file("big.js", code),
+        &Environment::Browser,
+        short(30_000),
+        Policy::default(),
+    );
+    assert_eq!(exited(&r), 0, "{}", stderr(&r));
+    assert_eq!(stdout(&r), format!("{}\n", 50 << 20));
+    next_is_fine();
+}
+
+#[test]
+fn infinite_loops_time_out_and_keep_what_was_seen_before() {
+    let r = run_with(
+        &Script::file(
+            "loop.js",
+            "new ActiveXObject('WScript.Shell').Run('calc.exe'); for (;;) {}",
+        ),
+        &Environment::Wsh,
+        short(500),
+        Policy::default(),
+    );
+    assert!(
+        matches!(r.outcome.status, Status::Timeout { limit_ms: 500 }),
+        "{:?}",
+        r.outcome.status
+    );
+    assert_eq!(emulation(&r).indicators.commands, vec!["calc.exe"]);
+    next_is_fine();
+}
+
+#[test]
+fn delay_loops_and_sleeps_do_not_burn_the_time_budget() {
+    let r = run_with(
+        &Script::file(
+            "wait.js",
+            "var t = Date.now(); while (Date.now() - t < 600000) {}
+             WScript.Sleep(3600 * 1000);
+             var d = new Date(); WScript.Echo(d.getTime() - t >= 3600 * 1000 + 600000);",
+        ),
+        &Environment::Wsh,
+        short(5_000),
+        Policy::default(),
+    );
+    assert_eq!(exited(&r), 0, "{}", stderr(&r));
+    assert_eq!(stdout(&r), "true\n");
+}
+
+#[test]
+fn deep_recursion_gives_a_status_and_the_next_run_is_fine() {
+    let r = run("function f(n) { return f(n + 1) + 1 } f(0)");
+    assert!(
+        matches!(
+            r.outcome.status,
+            Status::Trap { .. } | Status::Exited { code: 1 }
+        ),
+        "{:?}",
+        r.outcome.status
+    );
+    next_is_fine();
+}
+
+#[test]
+fn memory_hogs_and_output_floods_are_stopped() {
+    let limits = Limits {
+        memory_bytes: 64 * MIB,
+        ..Limits::default()
+    };
+    let r = run_with(
+        &Script::inline("var a = []; for (;;) a.push('x'.repeat(1 << 20) + a.length);"),
+        &Environment::Plain,
+        limits,
+        Policy::default(),
+    );
+    assert!(
+        matches!(
+            r.outcome.status,
+            Status::MemoryLimit { .. } | Status::Exited { code: 1 } | Status::Trap { .. }
+        ),
+        "{:?}",
+        r.outcome.status
+    );
+    assert!(r.outcome.resources.peak_memory_bytes <= 64 * MIB);
+    let limits = Limits {
+        max_output_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    let r = run_with(
+        &Script::inline("for (;;) console.log('x'.repeat(10000))"),
+        &Environment::Plain,
+        limits,
+        Policy::default(),
+    );
+    assert!(
+        matches!(r.outcome.status, Status::OutputLimit { .. }),
+        "{:?}",
+        r.outcome.status
+    );
+    next_is_fine();
+}
+
+#[test]
+fn the_host_is_out_of_reach() {
+    let r = run("import('qjs:std').then(std => {
+           console.log(std.open('/etc/passwd', 'r'), std.getenv('HOME'), std.getenv('PATH'));
+           return import('qjs:os');
+         }).then(os => {
+           console.log(typeof os.exec, JSON.stringify(os.readdir('/')[0]));
+         })");
+    assert_eq!(exited(&r), 0, "{}", stderr(&r));
+    assert_eq!(stdout(&r), "null undefined undefined\nundefined []\n");
+}
+
+#[test]
+fn a_script_cannot_forge_events() {
+    let r = run_env(
+        "import('qjs:std').then(std => {
+           const f = std.fdopen(0x7a1c, 'w');
+           f.puts('x\\t{\"c\":\"process\",\"a\":\"forged\",\"i\":{\"command\":\"forged.exe\"}}\\n');
+           f.puts('{\"c\":\"process\",\"a\":\"forged\",\"i\":{\"command\":\"forged2.exe\"}}\\n');
+           f.flush();
+         });
+         new ActiveXObject('WScript.Shell').Run('real.exe');",
+        Environment::Wsh,
+    );
+    let e = emulation(&r);
+    assert_eq!(e.indicators.commands, vec!["real.exe"]);
+    assert_eq!(e.forged_lines, 2);
+}
+
+#[test]
+fn dynamic_code_is_recorded_once_per_text_and_run() {
+    let r = run_env(
+        "for (var i = 0; i < 3; i++) eval('var x' + (i % 2) + ' = 1');
+         Function('return 6 * 7')();
+         setTimeout('console.log(\"from a string\")', 10);",
+        Environment::Browser,
+    );
+    assert_eq!(exited(&r), 0, "{}", stderr(&r));
+    assert_eq!(stdout(&r), "from a string\n");
+    let s = &emulation(&r).indicators.snippets;
+    let texts: Vec<(&str, &str, u64)> = s
+        .iter()
+        .map(|s| (s.kind.as_str(), s.text.as_str(), s.count))
+        .collect();
+    assert!(texts.contains(&("eval", "var x0 = 1", 2)), "{texts:?}");
+    assert!(texts.contains(&("eval", "var x1 = 1", 1)), "{texts:?}");
+    assert!(
+        texts.contains(&("Function", "return 6 * 7", 1)),
+        "{texts:?}"
+    );
+    assert!(
+        texts.contains(&("setTimeout", "console.log(\"from a string\")", 1)),
+        "{texts:?}"
+    );
+}
+
+#[test]
+fn exponential_eval_nesting_is_contained() {
+    let r = run_with(
+        &Script::file(
+            "nest.js",
+            "var s = '1'; for (var i = 0; i < 40; i++) s = 'eval(' + JSON.stringify(s) + ')'; eval(s);",
+        ),
+        &Environment::Browser,
+        short(1_500),
+        Policy::default(),
+    );
+    assert!(
+        matches!(
+            r.outcome.status,
+            Status::Timeout { .. } | Status::Exited { .. } | Status::MemoryLimit { .. }
+        ),
+        "{:?}",
+        r.outcome.status
+    );
+    next_is_fine();
+}
+
+#[test]
+fn scripts_that_break_the_environment_still_get_a_report() {
+    for (env, code) in [
+        (
+            Environment::Browser,
+            "delete window.document; document = 1; XMLHttpRequest = null; addEventListener('load', function () { throw new Error('in a listener') }); fetch('https://a.example/x');",
+        ),
+        (
+            Environment::Wsh,
+            "WScript = undefined; ActiveXObject = function () { throw 1 }; new ActiveXObject('WScript.Shell');",
+        ),
+        (
+            Environment::Node,
+            "require = null; process = undefined; Buffer = 5; setTimeout(function () { throw new Error('in a timer') }, 1);",
+        ),
+        (
+            Environment::Browser,
+            "Object.defineProperty(Object.prototype, 'toJSON', { get() { throw 1 } }); Array.prototype.push = null; String.prototype.slice = null; JSON.stringify = null; fetch('https://b.example/y');",
+        ),
+    ] {
+        let r = run_env(code, env.clone());
+        let status = &r.outcome.status;
+        assert!(
+            matches!(status, Status::Exited { code: 0 | 1 }),
+            "{}: {status:?}: {}",
+            env.name(),
+            stderr(&r)
+        );
+        assert!(!stderr(&r).contains("environment failed"), "{}", stderr(&r));
+    }
+    // Indicators survive the script's tampering with the built-ins the driver uses.
+    let r = run_env(
+        "JSON.stringify = null; String.prototype.slice = null; Array.prototype.push = null; fetch('https://b.example/y');",
+        Environment::Browser,
+    );
+    assert!(
+        emulation(&r)
+            .indicators
+            .urls
+            .contains(&"https://b.example/y".to_string()),
+        "{:?}",
+        emulation(&r).indicators
+    );
+}
+
+#[test]
+fn emulated_calls_join_the_trace() {
+    let mut request = RunRequest::new(Limits::default(), Policy::default());
+    request.trace = TraceConfig {
+        enabled: true,
+        ..TraceConfig::default()
+    };
+    let r = js()
+        .run(
+            &Script::file(
+                "t.js",
+                "new ActiveXObject('WScript.Shell').Run('cmd /c whoami', 0)",
+            ),
+            &Environment::Wsh,
+            request,
+        )
+        .expect("run");
+    let trace = r.outcome.trace.expect("traced");
+    let run = trace
+        .events
+        .iter()
+        .find(|e| e.call.ends_with("Run"))
+        .expect("the Run call is an event");
+    assert_eq!(run.category, airlock::trace::Category::Process);
+    assert!(run.args.contains("cmd /c whoami"), "{}", run.args);
+}
