@@ -204,8 +204,15 @@ fn sandbox(no_cache: bool) -> Result<Sandbox, Error> {
     sandbox_with(no_cache, true)
 }
 
-/// The sandbox of one CLI run; `fuel` is whether fuel metering is compiled in (it costs time on
-/// every instruction; a run without a fuel limit does not need it).
+/// The sandbox guest runtimes run in by default (no fuel metering): the one `airlock install`
+/// compiles them for and `airlock doctor` checks.
+fn guest_sandbox() -> Result<Sandbox, Error> {
+    sandbox_with(false, false)
+}
+
+/// The sandbox of one CLI run; `fuel` is whether fuel metering is compiled in. The guest runtimes
+/// (`airlock python`, `airlock js`) leave it out unless `--fuel` is given: it costs time on every
+/// instruction, and compiled code is cached per setting.
 fn sandbox_with(no_cache: bool, fuel: bool) -> Result<Sandbox, Error> {
     // One run per process: a small pool reserves less address space and starts faster.
     let mut config = SandboxConfig {

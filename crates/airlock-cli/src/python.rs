@@ -167,7 +167,7 @@ fn python_inner(a: PythonArgs) -> Result<Outcome, Error> {
         policy.stdin = Stdin::Empty;
     }
     let guest = guest::find(GuestKind::Python, a.guest.as_deref())?;
-    let sandbox = crate::sandbox(a.opts.no_cache)?;
+    let sandbox = crate::sandbox_with(a.opts.no_cache, a.opts.fuel.is_some())?;
     let python = load_python(&sandbox, &guest)?;
     let outcome = python.run(&source, crate::request(&a.opts, &limits, &policy))?;
     if let Some(path) = &a.opts.report {
@@ -204,7 +204,7 @@ pub fn install(a: InstallArgs) -> i32 {
         );
     }
     // Compile it now, so that the first run is fast.
-    let compiled = crate::sandbox(false).and_then(|sandbox| {
+    let compiled = crate::guest_sandbox().and_then(|sandbox| {
         if Python::is_compiled(&sandbox, &guest) {
             return Ok(());
         }
@@ -235,7 +235,7 @@ pub fn doctor(a: DoctorArgs) -> i32 {
         env!("CARGO_PKG_VERSION"),
         airlock::report::WASMTIME_VERSION
     );
-    let sandbox = crate::sandbox(false).ok();
+    let sandbox = crate::guest_sandbox().ok();
     match sandbox.as_ref().and_then(|s| s.cache()) {
         Some(cache) => match cache.info() {
             Ok(i) => println!(
@@ -314,19 +314,73 @@ pub fn doctor(a: DoctorArgs) -> i32 {
             host.display()
         ),
     }
-    match (using, explicit_error) {
+    let python_ok = match (using, explicit_error) {
         (_, Some(why)) => {
             println!("missing: the python guest named explicitly is not usable: {why}");
-            exit::GUEST_UNAVAILABLE
+            false
         }
         (Some(_), None) => {
             println!("ok: `airlock python` is ready");
-            0
+            true
         }
         (None, None) => {
             println!("missing: the python guest; fix: airlock install python");
-            exit::GUEST_UNAVAILABLE
+            false
         }
+    };
+    let js_ok = doctor_js(sandbox.as_ref());
+    if python_ok && js_ok {
+        0
+    } else {
+        exit::GUEST_UNAVAILABLE
+    }
+}
+
+/// The JavaScript part of `airlock doctor`: where the guest was looked for and what was found.
+fn doctor_js(sandbox: Option<&Sandbox>) -> bool {
+    println!("js guest, searched in order:");
+    let mut using = None;
+    for (dir, origin, found) in guest::search(GuestKind::Js, None) {
+        let label = match origin {
+            Origin::Environment => GuestKind::Js.env_var().to_string(),
+            other => other.to_string(),
+        };
+        match found {
+            Ok(g) => {
+                let current = g.manifest.source_sha256 == install::js_source_sha256();
+                let compiled = sandbox.is_some_and(|s| airlock::js::Js::is_compiled(s, &g));
+                println!(
+                    "  {label:<22} {}: {} ({}){}",
+                    dir.display(),
+                    g.manifest.runtime_version,
+                    g.manifest.builder,
+                    if using.is_none() { "  <- in use" } else { "" }
+                );
+                println!(
+                    "  {:<22}   compiled for this machine: {}; the version this airlock pins: {}",
+                    "",
+                    if compiled {
+                        "yes"
+                    } else {
+                        "no (the first run compiles it, ~1 s)"
+                    },
+                    if current {
+                        "yes"
+                    } else {
+                        "no (`airlock install js` replaces it)"
+                    }
+                );
+                using.get_or_insert(g);
+            }
+            Err(why) => println!("  {label:<22} {why}"),
+        }
+    }
+    if using.is_some() {
+        println!("ok: `airlock js` is ready");
+        true
+    } else {
+        println!("missing: the js guest; fix: airlock install js");
+        false
     }
 }
 
@@ -345,7 +399,7 @@ fn install_js(a: InstallArgs) -> i32 {
         }
     };
     let guest = installed.guest;
-    let compiled = crate::sandbox(false).and_then(|sandbox| {
+    let compiled = crate::guest_sandbox().and_then(|sandbox| {
         if airlock::js::Js::is_compiled(&sandbox, &guest) {
             return Ok(());
         }

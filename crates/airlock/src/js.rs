@@ -31,6 +31,7 @@
 //! # }
 //! ```
 
+use std::borrow::Cow;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::Instant;
@@ -146,38 +147,43 @@ impl Script {
 /// Latin-1 subset (every byte one character), which is what WSH does with an ANSI file. NUL
 /// characters become U+FFFD (QuickJS takes its source as a C string). Returns the text and a
 /// note when the bytes were not plain UTF-8.
-pub fn decode_source(bytes: &[u8]) -> (String, Option<String>) {
-    let (mut text, mut note) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        (String::from_utf8_lossy(rest).into_owned(), None)
-    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
-        let units: Vec<u16> = rest
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        (
-            String::from_utf16_lossy(&units),
-            Some("decoded as UTF-16LE (byte-order mark)".to_string()),
-        )
-    } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
-        let units: Vec<u16> = rest
-            .chunks_exact(2)
-            .map(|c| u16::from_be_bytes([c[0], c[1]]))
-            .collect();
-        (
-            String::from_utf16_lossy(&units),
-            Some("decoded as UTF-16BE (byte-order mark)".to_string()),
-        )
-    } else {
-        match std::str::from_utf8(bytes) {
-            Ok(s) => (s.to_string(), None),
-            Err(_) => (
-                bytes.iter().map(|&b| char::from(b)).collect(),
-                Some("not UTF-8: read as Latin-1, one character per byte".to_string()),
-            ),
-        }
-    };
+pub fn decode_source(bytes: &[u8]) -> (Cow<'_, str>, Option<String>) {
+    let (mut text, mut note): (Cow<'_, str>, _) =
+        if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+            (String::from_utf8_lossy(rest), None)
+        } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+            let units: Vec<u16> = rest
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            (
+                String::from_utf16_lossy(&units).into(),
+                Some("decoded as UTF-16LE (byte-order mark)".to_string()),
+            )
+        } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+            let units: Vec<u16> = rest
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
+            (
+                String::from_utf16_lossy(&units).into(),
+                Some("decoded as UTF-16BE (byte-order mark)".to_string()),
+            )
+        } else {
+            match std::str::from_utf8(bytes) {
+                Ok(s) => (Cow::Borrowed(s), None),
+                Err(_) => (
+                    bytes
+                        .iter()
+                        .map(|&b| char::from(b))
+                        .collect::<String>()
+                        .into(),
+                    Some("not UTF-8: read as Latin-1, one character per byte".to_string()),
+                ),
+            }
+        };
     if text.contains('\0') {
-        text = text.replace('\0', "\u{FFFD}");
+        text = text.replace('\0', "\u{FFFD}").into();
         let n = "NUL characters replaced by U+FFFD".to_string();
         note = Some(match note {
             Some(prev) => format!("{prev}; {n}"),
@@ -272,17 +278,19 @@ impl Js {
         if let Some(n) = note {
             channel.emulation.notes.push(n);
         }
-        let mut argv: Vec<String> = vec![
+        // The source is borrowed from the script when it is UTF-8 already: a large script is
+        // copied once, into the guest.
+        let mut argv: Vec<Cow<'_, str>> = vec![
             "qjs".into(),
             "--std".into(),
             "-m".into(),
             "-e".into(),
-            driver,
+            driver.into(),
             "airlock".into(),
             source,
-            script.filename.replace('\0', "\u{FFFD}"),
+            script.filename.replace('\0', "\u{FFFD}").into(),
         ];
-        argv.extend(args.iter().map(|a| a.replace('\0', "\u{FFFD}")));
+        argv.extend(args.iter().map(|a| Cow::from(a.replace('\0', "\u{FFFD}"))));
 
         let started = Instant::now();
         let deadline = run.deadline(started)?;
@@ -387,6 +395,7 @@ mod tests {
     #[test]
     fn sources_are_decoded_like_a_script_host_would() {
         assert_eq!(decode_source(b"var a = 1;"), ("var a = 1;".into(), None));
+        assert!(matches!(decode_source(b"var a = 1;").0, Cow::Borrowed(_)));
         assert_eq!(decode_source(b"\xEF\xBB\xBFx"), ("x".into(), None));
         let (t, n) = decode_source(b"\xFF\xFEx\0y\0");
         assert_eq!(t, "xy");

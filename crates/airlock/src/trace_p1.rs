@@ -1240,6 +1240,7 @@ mod tests {
         let state = TracedP1 {
             ctx: wasi.build_p1(),
             recorder: recorder.clone(),
+            channel: None,
         };
         let mut store = wasmtime::Store::new(&engine, state);
         let rt = tokio::runtime::Builder::new_current_thread()

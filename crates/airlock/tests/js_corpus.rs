@@ -71,9 +71,12 @@ fn same_text(a: &str, b: &str) -> bool {
     norm(a) == norm(b)
 }
 
+/// How an expected value matches an observed one.
+type Matcher = fn(&str, &str) -> bool;
+
 /// Differences between a label's expected indicators and what was observed.
 fn compare(expected: &Value, observed: &Indicators, env: &Environment) -> Vec<String> {
-    let lists: [(&str, Vec<String>, fn(&str, &str) -> bool); 5] = [
+    let lists: [(&str, Vec<String>, Matcher); 5] = [
         ("urls", observed.urls.clone(), url_matches),
         ("domains", observed.domains.clone(), domain_matches),
         (
