@@ -1,25 +1,28 @@
 // airlock's JavaScript driver.
 //
-// The host runs it as a module (`qjs --std -m -e DRIVER airlock SOURCE FILENAME ARGS...`) in a
-// fresh QuickJS instance for every run, after filling in the placeholders below (each once):
-//   TOKEN     this run's event-channel token (never visible to the script: no function whose
-//             source contains it is reachable from the script's globals)
-//   FD        the event channel's descriptor
-//   ENV_NAME  the environment's name, or "" for plain JavaScript
-//   ENV       the environment's prelude: an expression evaluating to `function (A) {...}` (see
-//             guests/js/env/*.js), or `null`
+// The host runs it as a module in a fresh QuickJS instance for every run:
+//   qjs --std -m -e DRIVER airlock SOURCE FILENAME ENV_NAME ENV_PRELUDE ENV_BYTECODE ARGS...
+// after filling in two placeholders (each once): TOKEN, this run's event-channel token (never
+// visible to the script: no function whose source contains it is reachable from the script's
+// globals), and FD, the event channel's descriptor. ENV_NAME is "" for plain JavaScript;
+// ENV_PRELUDE is the environment's prelude, source text of `function (A) {...}` (see
+// guests/js/env/*.js); ENV_BYTECODE is that prelude compiled by an earlier run (base64 of
+// QuickJS bytecode), or "": the driver then compiles the source and sends the bytecode to the
+// host, which keeps it for the next runs (parsing a large prelude costs more than the rest of a
+// run).
 //
 // It sets up the environment, runs the script as a classic script in the global scope, then
-// runs what the script left waiting (promise jobs, timers on a virtual clock, the
+// runs what the script left waiting (promise jobs, timers on a virtual clock when emulating, the
 // environment's later phases such as page events), and exits with the script's status.
 
 const TOKEN = "@@TOKEN@@";
 const FD = @@FD@@;
-const ENV_NAME = "@@ENV_NAME@@";
 const G = globalThis;
 
 // What the driver needs, taken before the script can change it.
 const std_ = G.std;
+const os_ = G.os;
+const bjson_ = G.bjson;
 const argv = G.scriptArgs;
 delete G.std;
 delete G.os;
@@ -57,10 +60,19 @@ const exit = std_.exit;
 
 const SOURCE = argv[1];
 const FILENAME = argv[2];
+const ENV_NAME = argv[3];
+const ENV_PRELUDE = argv[4];
+const ENV_BYTECODE = argv[5];
 const ARGS = [];
-for (let i = 3; i < argv.length; i++) ARGS[ARGS.length] = argv[i];
+for (let i = 6; i < argv.length; i++) ARGS[ARGS.length] = argv[i];
+const evalScript = std_.evalScript;
+const fromBase64 = Uint8Array.fromBase64;
+const toBase64 = Uint8Array.prototype.toBase64;
 
 // ---- the event channel -------------------------------------------------------------------
+
+/** Everything the host can see (events, output, timers) counts as activity (see `drain`). */
+let activity = 0;
 
 /** A string for any value, never throwing (a hostile toString yields a placeholder). */
 function str(x) {
@@ -82,6 +94,7 @@ function q(s) {
  * arguments as the script computed them, and indicator hints (see src/emulation.rs).
  */
 function emit(category, api, args, ioc, result) {
+  activity++;
   let line = '{"c":' + q(category) + ',"a":' + q(api) + ',"v":[';
   if (args) {
     for (let i = 0; i < args.length; i++) {
@@ -114,6 +127,7 @@ function emit(category, api, args, ioc, result) {
 }
 
 function printErr(text) {
+  activity++;
   try {
     apply(filePuts, errFile, [text + "\n"]);
     apply(fileFlush, errFile, []);
@@ -121,6 +135,7 @@ function printErr(text) {
 }
 
 function printOut(text) {
+  activity++;
   try {
     apply(filePuts, outFile, [text + "\n"]);
     apply(fileFlush, outFile, []);
@@ -179,6 +194,7 @@ const MAX_TIMER_RUNS = 2000;
 const MAX_INTERVAL_REPEATS = 20;
 
 function addTimer(fn, delay, args, repeat, api) {
+  activity++;
   const id = ++timerSeq;
   let d = _Number(delay);
   if (!(d > 0)) d = 0;
@@ -208,18 +224,46 @@ function uncaught(e, where) {
   if (!virtual) stopped = true;
 }
 
-/** Calls a callback of the script, reporting (not propagating) what it throws. */
+/**
+ * Calls a callback of the script, reporting (not propagating) what it throws; an exit
+ * (`A.exit`, e.g. `WScript.Quit` inside the callback) does propagate, and ends the run.
+ */
 function callback(fn, self, args, where) {
   try {
     if (typeof fn === "string") return runCode(fn, where);
     if (typeof fn === "function") return apply(fn, self, args || []);
   } catch (e) {
+    if (e instanceof ExitSignal) throw e;
     uncaught(e, where);
   }
 }
 
+/**
+ * Lets pending promise jobs run: chains up to 32 jobs deep complete before the driver goes on
+ * (a job queued by a job runs after the driver's next turn, so each turn lets one more level
+ * run). QuickJS gives no way to see its job queue; `drain` goes further before the run ends.
+ */
 async function settle() {
-  for (let i = 0; i < 64; i++) await undefined;
+  for (let i = 0; i < 32; i++) await undefined;
+}
+
+/**
+ * Before the run ends: lets jobs run until 256 turns in a row (8 rounds) showed no activity, at
+ * most 16,384 turns, running any timers they set.
+ */
+async function drain() {
+  let quiet = 0;
+  for (let round = 0; round < 512 && quiet < 8 && !stopped; round++) {
+    const before = activity;
+    await settle();
+    if (timersPending()) await runTimers();
+    quiet = activity === before ? quiet + 1 : 0;
+  }
+}
+
+function timersPending() {
+  for (let i = 0; i < timers.length; i++) if (!timers[i].dead) return true;
+  return false;
 }
 
 async function runTimers() {
@@ -238,7 +282,12 @@ async function runTimers() {
       next.seq = ++timerOrder;
     } else next.dead = true;
     runs++;
-    callback(next.fn, G, next.args, "timer");
+    try {
+      callback(next.fn, G, next.args, "timer");
+    } catch (e) {
+      if (!(e instanceof ExitSignal)) throw e;
+      return;
+    }
     await settle();
   }
 }
@@ -345,6 +394,8 @@ const A = _create(null);
 A.global = G;
 A.env = ENV_NAME;
 A.filename = FILENAME;
+/** The script's own text (what reading the script's file gives, e.g. a dropper copying itself). */
+A.source = SOURCE;
 A.args = ARGS;
 A.emit = emit;
 A.str = str;
@@ -458,9 +509,32 @@ if (virtual) {
   G.scriptArgs = [FILENAME].concat(ARGS);
 }
 
-const ENV = @@ENV@@;
-if (ENV !== null) {
+/** The environment's prelude as a function: from bytecode, or compiled (and sent to the host). */
+function loadEnvironment() {
+  let code = null;
+  if (ENV_BYTECODE !== "") {
+    try {
+      const bytes = apply(fromBase64, Uint8Array, [ENV_BYTECODE]);
+      code = bjson_.read(bytes.buffer, 0, bytes.byteLength, bjson_.READ_OBJ_BYTECODE);
+    } catch (e) {
+      code = null;
+    }
+  }
+  if (code === null) {
+    code = apply(evalScript, std_, ['"use strict";\n(' + ENV_PRELUDE + "\n)", { compile_only: true }]);
+    try {
+      const bytes = new Uint8Array(bjson_.write(code, bjson_.WRITE_OBJ_BYTECODE));
+      emit("internal", "airlock.bytecode", null, { bytecode: apply(toBase64, bytes, []) });
+    } catch (e) {
+      // Not cached: the next run compiles it again.
+    }
+  }
+  return apply(evalScript, std_, [code, { eval_function: true }]);
+}
+
+if (virtual) {
   try {
+    const ENV = loadEnvironment();
     ENV(A);
   } catch (e) {
     printErr("airlock: the " + ENV_NAME + " environment failed to start: " + describe(e));
@@ -488,4 +562,5 @@ for (let i = 0; i < phases.length && !stopped; i++) {
   await settle();
   await runTimers();
 }
+await drain();
 exit(exitCode);

@@ -178,6 +178,8 @@ pub(crate) struct Channel {
     pending: Vec<u8>,
     bytes: u64,
     extractor: Extractor,
+    /// The environment's prelude compiled to QuickJS bytecode (base64), if the driver sent it.
+    pub bytecode: Option<String>,
     /// The result so far.
     pub emulation: Emulation,
 }
@@ -192,6 +194,7 @@ impl Channel {
             pending: Vec::new(),
             bytes: 0,
             extractor: Extractor::new(base_url),
+            bytecode: None,
             emulation: Emulation {
                 environment,
                 ..Emulation::default()
@@ -230,10 +233,17 @@ impl Channel {
             self.emulation.forged_lines += 1;
             return;
         };
-        let Ok(line) = serde_json::from_slice::<Line>(json) else {
+        let Ok(mut line) = serde_json::from_slice::<Line>(json) else {
             self.emulation.dropped_lines += 1;
             return;
         };
+        if line.c == "internal" {
+            // The driver's own business, not the script's: the compiled prelude.
+            if line.a == "airlock.bytecode" {
+                self.bytecode = line.i.remove("bytecode");
+            }
+            return;
+        }
         self.emulation.api_calls += 1;
         let category = category(&line.c);
         recorder.record(
@@ -249,13 +259,13 @@ impl Channel {
         self.extractor.add(&line.a, &line.i, &mut self.emulation);
     }
 
-    /// Ends the run: the indicators and counts.
-    pub fn finish(mut self) -> Emulation {
+    /// Ends the run: the indicators and counts, and the compiled prelude if one was sent.
+    pub fn finish(mut self) -> (Emulation, Option<String>) {
         if !self.pending.is_empty() {
             // A line cut by the end of the run (a trap mid-write) is not an event.
             self.emulation.dropped_lines += 1;
         }
-        self.emulation
+        (self.emulation, self.bytecode)
     }
 }
 
@@ -549,7 +559,7 @@ mod tests {
             &r,
         );
         ch.write(b"{\"i\":{\"command\":\"evil2\"}}\n", &r);
-        let e = ch.finish();
+        let (e, _) = ch.finish();
         assert_eq!(e.api_calls, 1);
         assert_eq!(e.forged_lines, 2);
         assert_eq!(e.indicators.commands, vec!["calc.exe"]);
@@ -563,7 +573,7 @@ mod tests {
         for b in line.chunks(3) {
             ch.write(b, &r);
         }
-        let e = ch.finish();
+        let (e, _) = ch.finish();
         assert_eq!(e.indicators.domains, vec!["a.example"]);
         assert_eq!(e.dropped_lines, 0);
     }
@@ -589,7 +599,7 @@ mod tests {
             );
             ch.write(line.as_bytes(), &r);
         }
-        let e = ch.finish();
+        let (e, _) = ch.finish();
         assert_eq!(
             e.indicators.urls,
             vec![
@@ -614,7 +624,7 @@ mod tests {
                 &r,
             );
         }
-        let e = ch.finish();
+        let (e, _) = ch.finish();
         assert_eq!(e.indicators.urls, vec!["http://x.example/p.ps1"]);
         assert_eq!(e.indicators.snippets.len(), 1);
         assert_eq!(e.indicators.snippets[0].count, 3);
@@ -625,7 +635,7 @@ mod tests {
         let mut ch = Channel::new("t".into(), "wsh".into(), None);
         let r = recorder();
         ch.write(b"t\t{\"c\":\"filesystem_write\",\"a\":\"ADODB.Stream.SaveToFile\",\"i\":{\"file\":\"C:\\\\x.exe\",\"content\":\"MZ\\u00ff\",\"content_encoding\":\"latin1\"}}\n", &r);
-        let e = ch.finish();
+        let (e, _) = ch.finish();
         let f = &e.indicators.files_written[0];
         assert_eq!(f.path, "C:\\x.exe");
         assert_eq!(f.size, Some(3));

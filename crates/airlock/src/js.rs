@@ -32,8 +32,9 @@
 //! ```
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use wasmtime::InstancePre;
@@ -206,6 +207,8 @@ struct Shared {
     sandbox: Sandbox,
     pre: InstancePre<ModuleState>,
     guest: Guest,
+    /// Environment preludes compiled to QuickJS bytecode (base64), by [`prelude_key`].
+    bytecode: Mutex<HashMap<String, Arc<str>>>,
 }
 
 /// The JavaScript runtime, loaded into a [`Sandbox`]. Cheap to clone, `Send + Sync`: every
@@ -241,6 +244,7 @@ impl Js {
                 sandbox: sandbox.clone(),
                 pre,
                 guest: guest.clone(),
+                bytecode: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -273,7 +277,14 @@ impl Js {
         let recorder = run.recorder();
         let (source, note) = decode_source(&script.code);
         let token = token();
-        let driver = driver(&token, env);
+        let driver = driver(&token);
+        let prelude = env.prelude().unwrap_or_default();
+        let key = prelude_key(&self.shared.guest, prelude);
+        let bytecode = if prelude.is_empty() {
+            None
+        } else {
+            self.bytecode(&key)
+        };
         let mut channel = Channel::new(token, env.name().to_string(), None);
         if let Some(n) = note {
             channel.emulation.notes.push(n);
@@ -289,6 +300,16 @@ impl Js {
             "airlock".into(),
             source,
             script.filename.replace('\0', "\u{FFFD}").into(),
+            match env {
+                Environment::Plain => "".into(),
+                other => other.name().replace('\0', "\u{FFFD}").into(),
+            },
+            if bytecode.is_some() {
+                "".into()
+            } else {
+                prelude.replace('\0', "\u{FFFD}").into()
+            },
+            bytecode.as_deref().unwrap_or_default().into(),
         ];
         argv.extend(args.iter().map(|a| Cow::from(a.replace('\0', "\u{FFFD}"))));
 
@@ -346,7 +367,13 @@ impl Js {
         let end = tokio::time::timeout_at(deadline.into(), call).await;
         let fuel_left = store.get_fuel().ok();
         let state = store.into_data();
-        let emulation = state.wasi.channel.map(|c| c.finish());
+        let (emulation, compiled) = match state.wasi.channel.map(|c| c.finish()) {
+            Some((e, b)) => (Some(e), b),
+            None => (None, None),
+        };
+        if let Some(b64) = compiled {
+            self.keep_bytecode(key, b64);
+        }
         let outcome = sandbox.finish(
             &run.limits,
             started,
@@ -364,17 +391,53 @@ impl Js {
     }
 }
 
-/// The driver's source for one run: the token, the channel and the environment filled in.
-fn driver(token: &str, env: &Environment) -> String {
-    let (name, prelude) = match env.prelude() {
-        Some(p) => (env.name(), format!("(\n{p}\n)")),
-        None => ("", "null".to_string()),
-    };
+/// The driver's source for one run: the token and the channel filled in.
+fn driver(token: &str) -> String {
     DRIVER
         .replacen("@@TOKEN@@", token, 1)
         .replacen("@@FD@@", &CHANNEL_FD.to_string(), 1)
-        .replacen("@@ENV_NAME@@", &name.replace(['"', '\\', '\n'], "_"), 1)
-        .replacen("@@ENV@@", &prelude, 1)
+}
+
+/// The cache key of a prelude's bytecode: it depends on the prelude and the QuickJS build.
+fn prelude_key(guest: &Guest, prelude: &str) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(guest.manifest.component_sha256.as_bytes());
+    h.update(prelude.as_bytes());
+    format!("{}-jsenv", crate::sandbox::hex(&h.finalize()))
+}
+
+impl Js {
+    /// The compiled prelude for `key`: from memory, else from the disk cache.
+    fn bytecode(&self, key: &str) -> Option<Arc<str>> {
+        let mut map = self
+            .shared
+            .bytecode
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(b) = map.get(key) {
+            return Some(b.clone());
+        }
+        let cache = self.shared.sandbox.cache()?;
+        let path = cache.lookup(key)?;
+        let text: Arc<str> = std::fs::read_to_string(path).ok()?.into();
+        map.insert(key.to_string(), text.clone());
+        Some(text)
+    }
+
+    /// Keeps a prelude's bytecode sent by the driver, for the next runs (and processes).
+    fn keep_bytecode(&self, key: String, b64: String) {
+        if let Some(cache) = self.shared.sandbox.cache() {
+            // A cache that cannot be written only costs speed.
+            let _ = cache.store(&key, b64.as_bytes());
+        }
+        let mut map = self
+            .shared
+            .bytecode
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        map.insert(key, b64.into());
+    }
 }
 
 /// A fresh unguessable token: 128 bits from the OS's random hash keys.
@@ -413,7 +476,7 @@ mod tests {
         let (a, b) = (token(), token());
         assert_ne!(a, b);
         assert_eq!(a.len(), 32);
-        let d = driver(&a, &Environment::Plain);
+        let d = driver(&a);
         assert_eq!(d.matches(&a).count(), 1);
         assert!(!d.contains("@@"));
     }

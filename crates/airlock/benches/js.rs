@@ -1,0 +1,94 @@
+//! JavaScript guest benchmarks, printing figures: `cargo bench -p airlock --bench js`.
+//! Needs the guest (`airlock install js`).
+//!
+//! In-process, one thread, a fresh QuickJS instance per run (median, p99):
+//! - plain `console.log("hello")`;
+//! - an empty script in each emulated environment (the environment's fixed cost: its prelude is
+//!   parsed and its page/user phases run in every analysis);
+//! - a labelled corpus sample in its environment.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::time::{Duration, Instant};
+
+use airlock::guest::{self, GuestKind};
+use airlock::js::{Environment, Js, Script};
+use airlock::{RunRequest, Sandbox, SandboxConfig, Status};
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}
+
+fn figure(label: &str, n: usize, mut f: impl FnMut()) {
+    for _ in 0..20 {
+        f();
+    }
+    let mut v: Vec<Duration> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    v.sort();
+    let p99 = v[((v.len() - 1) as f64 * 0.99).round() as usize];
+    println!(
+        "{label}: median {}, p99 {}, min {} ({n} samples)",
+        ms(v[v.len() / 2]),
+        ms(p99),
+        ms(v[0])
+    );
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let guest =
+        guest::find(GuestKind::Js, None).expect("the JavaScript guest (airlock install js)");
+    let sandbox = Sandbox::new(SandboxConfig {
+        fuel_metering: false,
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    let js = Js::load(&sandbox, &guest).unwrap();
+    let run = |script: &Script, env: &Environment| {
+        let r = js.run(script, env, RunRequest::default()).unwrap();
+        assert!(
+            matches!(r.outcome.status, Status::Exited { code: 0 }),
+            "{:?}",
+            r.outcome
+        );
+        r
+    };
+    let hello = Script::inline("console.log(\"hello\")");
+    figure("plain console.log(\"hello\")", 1000, || {
+        let r = run(&hello, &Environment::Plain);
+        assert_eq!(r.outcome.stdout.bytes, b"hello\n");
+    });
+    let empty = Script::file("empty.js", "");
+    for env in [Environment::Browser, Environment::Wsh, Environment::Node] {
+        figure(
+            &format!("empty script, {} environment", env.name()),
+            500,
+            || {
+                run(&empty, &env);
+            },
+        );
+    }
+    let corpus = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/corpus/js/samples/"
+    );
+    for (file, env) in [
+        ("mal-wsh-dropper-01.js", Environment::Wsh),
+        ("mal-web-skimmer-03.js", Environment::Browser),
+        ("mal-npm-supply-chain-01.js", Environment::Node),
+    ] {
+        let script = Script::file(file, std::fs::read(format!("{corpus}{file}")).unwrap());
+        figure(&format!("{file} ({})", env.name()), 500, || {
+            let r = run(&script, &env);
+            assert!(!r.emulation.unwrap().indicators.is_empty());
+        });
+    }
+}
