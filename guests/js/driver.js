@@ -1,33 +1,27 @@
 // airlock's JavaScript driver.
 //
-// The host runs it as a module in a fresh QuickJS instance for every run:
-//   qjs --std -m -e DRIVER airlock SOURCE FILENAME ENV_NAME ENV_PRELUDE ENV_BYTECODE ARGS...
-// after filling in two placeholders (each once): TOKEN, this run's event-channel token (never
-// visible to the script: no function whose source contains it is reachable from the script's
-// globals), and FD, the event channel's descriptor. ENV_NAME is "" for plain JavaScript;
-// ENV_PRELUDE is the environment's prelude, source text of `function (A) {...}` (see
-// guests/js/env/*.js); ENV_BYTECODE is that prelude compiled by an earlier run (base64 of
-// QuickJS bytecode), or "": the driver then compiles the source and sends the bytecode to the
-// host, which keeps it for the next runs (parsing a large prelude costs more than the rest of a
-// run).
+// For every run the host starts a fresh QuickJS instance with a small bootstrap module
+// (`qjs --std -m -e BOOTSTRAP airlock TOKEN FD DRIVER DRIVER_BYTECODE SOURCE FILENAME ENV_NAME
+// ENV_PRELUDE ENV_BYTECODE ARGS...`, see src/js.rs). The bootstrap takes QuickJS's `std`, `os`
+// and `bjson` modules and the arguments out of the script's reach, turns this file (one async
+// function expression) and the environment's prelude into functions — from bytecode compiled by
+// an earlier run, or by compiling the source and sending the bytecode to the host, which keeps it
+// — and calls this one. Both are compiled without their source text: their functions'
+// `toString()` says `[native code]`, as a real host's do, and the token is in no source at all.
+//
+// TOKEN is this run's event-channel token and FD the channel's descriptor. ENV_NAME is "" for
+// plain JavaScript; ENV_PRELUDE is the environment's prelude, source text of
+// `function (A) {...}` (see guests/js/env/*.js), loaded by `load`.
 //
 // It sets up the environment, runs the script as a classic script in the global scope, then
 // runs what the script left waiting (promise jobs, timers on a virtual clock when emulating, the
 // environment's later phases such as page events), and exits with the script's status.
-
-const TOKEN = "@@TOKEN@@";
-const FD = @@FD@@;
+async function (std_, os_, bjson_, load, argv) {
 const G = globalThis;
+const TOKEN = argv[1];
+const FD = argv[2] | 0;
 
 // What the driver needs, taken before the script can change it.
-const std_ = G.std;
-const os_ = G.os;
-const bjson_ = G.bjson;
-const argv = G.scriptArgs;
-delete G.std;
-delete G.os;
-delete G.bjson;
-delete G.scriptArgs;
 const apply = Reflect.apply;
 const construct = Reflect.construct;
 const _String = String;
@@ -58,16 +52,13 @@ const filePuts = errFile.puts;
 const fileFlush = errFile.flush;
 const exit = std_.exit;
 
-const SOURCE = argv[1];
-const FILENAME = argv[2];
-const ENV_NAME = argv[3];
-const ENV_PRELUDE = argv[4];
-const ENV_BYTECODE = argv[5];
+const SOURCE = argv[5];
+const FILENAME = argv[6];
+const ENV_NAME = argv[7];
+const ENV_PRELUDE = argv[8];
+const ENV_BYTECODE = argv[9];
 const ARGS = [];
-for (let i = 6; i < argv.length; i++) ARGS[ARGS.length] = argv[i];
-const evalScript = std_.evalScript;
-const fromBase64 = Uint8Array.fromBase64;
-const toBase64 = Uint8Array.prototype.toBase64;
+for (let i = 10; i < argv.length; i++) ARGS[ARGS.length] = argv[i];
 
 // ---- the event channel -------------------------------------------------------------------
 
@@ -142,6 +133,10 @@ function printOut(text) {
   } catch (e) {}
 }
 
+function airlockFrame(line) {
+  return apply(_includes, line, ["(<cmdline>:"]) || apply(_includes, line, ["(<null>"]);
+}
+
 /** A stack trace without the driver's frames, with the script's file name. */
 function scriptFrames(stack) {
   const lines = apply(_split, stack, ["\n"]);
@@ -149,10 +144,10 @@ function scriptFrames(stack) {
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
     if (l === "") continue;
-    // The driver runs as `<cmdline>`; the script (evaluated by it) as `<input>`.
-    if (apply(_includes, l, ["(<cmdline>:"])) continue;
-    if (l === "    at eval (native)" && (i + 1 >= lines.length || apply(_includes, lines[i + 1], ["(<cmdline>:"])))
-      continue;
+    // The script (evaluated by the driver) is `<input>`; the bootstrap is `<cmdline>`, and the
+    // driver and the environment, compiled without debug information, have no location.
+    if (airlockFrame(l)) continue;
+    if (l === "    at eval (native)" && (i + 1 >= lines.length || airlockFrame(lines[i + 1]))) continue;
     out += (out ? "\n" : "") + apply(_replaceAll, l, ["<input>", FILENAME]);
   }
   return out;
@@ -509,32 +504,9 @@ if (virtual) {
   G.scriptArgs = [FILENAME].concat(ARGS);
 }
 
-/** The environment's prelude as a function: from bytecode, or compiled (and sent to the host). */
-function loadEnvironment() {
-  let code = null;
-  if (ENV_BYTECODE !== "") {
-    try {
-      const bytes = apply(fromBase64, Uint8Array, [ENV_BYTECODE]);
-      code = bjson_.read(bytes.buffer, 0, bytes.byteLength, bjson_.READ_OBJ_BYTECODE);
-    } catch (e) {
-      code = null;
-    }
-  }
-  if (code === null) {
-    code = apply(evalScript, std_, ['"use strict";\n(' + ENV_PRELUDE + "\n)", { compile_only: true }]);
-    try {
-      const bytes = new Uint8Array(bjson_.write(code, bjson_.WRITE_OBJ_BYTECODE));
-      emit("internal", "airlock.bytecode", null, { bytecode: apply(toBase64, bytes, []) });
-    } catch (e) {
-      // Not cached: the next run compiles it again.
-    }
-  }
-  return apply(evalScript, std_, [code, { eval_function: true }]);
-}
-
 if (virtual) {
   try {
-    const ENV = loadEnvironment();
+    const ENV = load(ENV_PRELUDE, ENV_BYTECODE, "env");
     ENV(A);
   } catch (e) {
     printErr("airlock: the " + ENV_NAME + " environment failed to start: " + describe(e));
@@ -564,3 +536,4 @@ for (let i = 0; i < phases.length && !stopped; i++) {
 }
 await drain();
 exit(exitCode);
+}

@@ -178,8 +178,8 @@ pub(crate) struct Channel {
     pending: Vec<u8>,
     bytes: u64,
     extractor: Extractor,
-    /// The environment's prelude compiled to QuickJS bytecode (base64), if the driver sent it.
-    pub bytecode: Option<String>,
+    /// Code the bootstrap compiled and sent, as (`driver` or `env`, base64 of QuickJS bytecode).
+    pub bytecode: Vec<(String, String)>,
     /// The result so far.
     pub emulation: Emulation,
 }
@@ -194,7 +194,7 @@ impl Channel {
             pending: Vec::new(),
             bytes: 0,
             extractor: Extractor::new(base_url),
-            bytecode: None,
+            bytecode: Vec::new(),
             emulation: Emulation {
                 environment,
                 ..Emulation::default()
@@ -238,9 +238,11 @@ impl Channel {
             return;
         };
         if line.c == "internal" {
-            // The driver's own business, not the script's: the compiled prelude.
-            if line.a == "airlock.bytecode" {
-                self.bytecode = line.i.remove("bytecode");
+            // The driver's own business, not the script's: code it compiled, for the next runs.
+            if line.a == "airlock.bytecode"
+                && let (Some(kind), Some(b64)) = (line.i.remove("kind"), line.i.remove("bytecode"))
+            {
+                self.bytecode.push((kind, b64));
             }
             return;
         }
@@ -259,8 +261,8 @@ impl Channel {
         self.extractor.add(&line.a, &line.i, &mut self.emulation);
     }
 
-    /// Ends the run: the indicators and counts, and the compiled prelude if one was sent.
-    pub fn finish(mut self) -> (Emulation, Option<String>) {
+    /// Ends the run: the indicators and counts, and the code compiled during the run.
+    pub fn finish(mut self) -> (Emulation, Vec<(String, String)>) {
         if !self.pending.is_empty() {
             // A line cut by the end of the run (a trap mid-write) is not an event.
             self.emulation.dropped_lines += 1;

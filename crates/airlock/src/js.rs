@@ -48,6 +48,31 @@ use crate::sandbox::{ModuleState, RunRequest, Sandbox, block_on};
 use crate::trace_p1::TracedP1;
 
 const DRIVER: &str = include_str!("../../../guests/js/driver.js");
+
+/// The module QuickJS runs (`-e`): it takes QuickJS's host modules and the arguments out of the
+/// script's reach and runs the driver, loaded by `load` (also used for the environment's
+/// prelude): from bytecode when an earlier run compiled it, else compiled here, without source
+/// text or debug information, and sent to the host over the channel for the next runs.
+const BOOTSTRAP: &str = r#"const s = globalThis.std, o = globalThis.os, b = globalThis.bjson, a = globalThis.scriptArgs;
+delete globalThis.std; delete globalThis.os; delete globalThis.bjson; delete globalThis.scriptArgs;
+const ch = s.fdopen(a[2] | 0, "w");
+function run(bytes) {
+  return s.evalScript(b.read(bytes.buffer, 0, bytes.byteLength, b.READ_OBJ_BYTECODE), { eval_function: true });
+}
+function load(src, bc, kind) {
+  if (bc !== "") {
+    try { return run(Uint8Array.fromBase64(bc)); } catch (e) {}
+  }
+  const code = s.evalScript('"use strict";\n(' + src + "\n)", { compile_only: true });
+  const bytes = new Uint8Array(b.write(code, b.WRITE_OBJ_BYTECODE | b.WRITE_OBJ_STRIP_SOURCE | b.WRITE_OBJ_STRIP_DEBUG));
+  ch.puts(a[1] + "	" + JSON.stringify({ c: "internal", a: "airlock.bytecode", i: { kind: kind, bytecode: bytes.toBase64() } }) + "\n");
+  ch.flush();
+  return run(bytes);
+}
+let main;
+try { main = load(a[3], a[4], "driver"); } catch (e) { s.err.puts("airlock: the driver failed to load: " + e + "\n"); s.exit(70); }
+await main(s, o, b, load, a);
+"#;
 const BROWSER: &str = include_str!("../../../guests/js/env/browser.js");
 const WSH: &str = include_str!("../../../guests/js/env/wsh.js");
 const NODE: &str = include_str!("../../../guests/js/env/node.js");
@@ -207,7 +232,7 @@ struct Shared {
     sandbox: Sandbox,
     pre: InstancePre<ModuleState>,
     guest: Guest,
-    /// Environment preludes compiled to QuickJS bytecode (base64), by [`prelude_key`].
+    /// The driver and environment preludes compiled to QuickJS bytecode (base64), by [`code_key`].
     bytecode: Mutex<HashMap<String, Arc<str>>>,
 }
 
@@ -277,15 +302,16 @@ impl Js {
         let recorder = run.recorder();
         let (source, note) = decode_source(&script.code);
         let token = token();
-        let driver = driver(&token);
         let prelude = env.prelude().unwrap_or_default();
-        let key = prelude_key(&self.shared.guest, prelude);
-        let bytecode = if prelude.is_empty() {
+        let driver_key = code_key(&self.shared.guest, DRIVER);
+        let env_key = code_key(&self.shared.guest, prelude);
+        let driver_code = self.bytecode(&driver_key);
+        let env_code = if prelude.is_empty() {
             None
         } else {
-            self.bytecode(&key)
+            self.bytecode(&env_key)
         };
-        let mut channel = Channel::new(token, env.name().to_string(), None);
+        let mut channel = Channel::new(token.clone(), env.name().to_string(), None);
         if let Some(n) = note {
             channel.emulation.notes.push(n);
         }
@@ -296,20 +322,28 @@ impl Js {
             "--std".into(),
             "-m".into(),
             "-e".into(),
-            driver.into(),
+            BOOTSTRAP.into(),
             "airlock".into(),
+            token.as_str().into(),
+            CHANNEL_FD.to_string().into(),
+            if driver_code.is_some() {
+                "".into()
+            } else {
+                DRIVER.into()
+            },
+            driver_code.as_deref().unwrap_or_default().into(),
             source,
             script.filename.replace('\0', "\u{FFFD}").into(),
             match env {
                 Environment::Plain => "".into(),
                 other => other.name().replace('\0', "\u{FFFD}").into(),
             },
-            if bytecode.is_some() {
+            if env_code.is_some() {
                 "".into()
             } else {
                 prelude.replace('\0', "\u{FFFD}").into()
             },
-            bytecode.as_deref().unwrap_or_default().into(),
+            env_code.as_deref().unwrap_or_default().into(),
         ];
         argv.extend(args.iter().map(|a| Cow::from(a.replace('\0', "\u{FFFD}"))));
 
@@ -369,10 +403,14 @@ impl Js {
         let state = store.into_data();
         let (emulation, compiled) = match state.wasi.channel.map(|c| c.finish()) {
             Some((e, b)) => (Some(e), b),
-            None => (None, None),
+            None => (None, Vec::new()),
         };
-        if let Some(b64) = compiled {
-            self.keep_bytecode(key, b64);
+        for (kind, b64) in compiled {
+            match kind.as_str() {
+                "driver" => self.keep_bytecode(driver_key.clone(), b64),
+                "env" => self.keep_bytecode(env_key.clone(), b64),
+                _ => {}
+            }
         }
         let outcome = sandbox.finish(
             &run.limits,
@@ -391,19 +429,15 @@ impl Js {
     }
 }
 
-/// The driver's source for one run: the token and the channel filled in.
-fn driver(token: &str) -> String {
-    DRIVER
-        .replacen("@@TOKEN@@", token, 1)
-        .replacen("@@FD@@", &CHANNEL_FD.to_string(), 1)
-}
-
-/// The cache key of a prelude's bytecode: it depends on the prelude and the QuickJS build.
-fn prelude_key(guest: &Guest, prelude: &str) -> String {
+/// The cache key of compiled code (the driver or a prelude): it depends on the source and the
+/// QuickJS build.
+fn code_key(guest: &Guest, source: &str) -> String {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
     h.update(guest.manifest.component_sha256.as_bytes());
-    h.update(prelude.as_bytes());
+    // How it is compiled (the flags) is in the bootstrap.
+    h.update(BOOTSTRAP.as_bytes());
+    h.update(source.as_bytes());
     format!("{}-jsenv", crate::sandbox::hex(&h.finalize()))
 }
 
@@ -472,12 +506,9 @@ mod tests {
     }
 
     #[test]
-    fn tokens_differ_and_the_driver_holds_exactly_one() {
+    fn tokens_differ() {
         let (a, b) = (token(), token());
         assert_ne!(a, b);
         assert_eq!(a.len(), 32);
-        let d = driver(&a);
-        assert_eq!(d.matches(&a).count(), 1);
-        assert!(!d.contains("@@"));
     }
 }

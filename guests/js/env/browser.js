@@ -110,7 +110,7 @@ function (A) {
     else if (k === "pathname") o.path = (v[0] === "/" ? "" : "/") + v.replace(/[?#]/g, encodeURIComponent);
     else if (k === "search") o.q = x ? "?" + x.replace(/#/g, "%23") : "";
     else if (k === "hash") o.f = x ? "#" + x : "";
-    return (o.p in DEFP) === (r.p in DEFP) && o.h !== "" ? parseU(r.op ? ser(o) : ser(Object.assign(o, { h: o.h }))) || r : r;
+    return (o.p in DEFP) === (r.p in DEFP) && o.h !== "" ? parseU(ser(o), null) || r : r;
   }
   class URL {
     constructor(u, b) {
@@ -221,19 +221,14 @@ function (A) {
     getModifierState() { return false; }
   }
   const EV = { Event };
-  const evc = (n, B, defs) => (EV[n] = { [n]: class extends B { constructor(t, i) { super(t, i); for (const k in defs) if (!(k in this)) this[k] = defs[k]; } } }[n]);
-  const mods = { ctrlKey: false, shiftKey: false, altKey: false, metaKey: false };
-  const UIEvent = evc("UIEvent", Event, { detail: 0, view: null });
-  const KeyboardEvent = evc("KeyboardEvent", UIEvent, { key: "", code: "", keyCode: 0, which: 0, charCode: 0, repeat: false, ...mods });
-  const MouseEvent = evc("MouseEvent", UIEvent, { button: 0, buttons: 0, clientX: 0, clientY: 0, screenX: 0, screenY: 0, relatedTarget: null, ...mods });
-  const MessageEvent = evc("MessageEvent", Event, { data: null, origin: "", lastEventId: "", source: null, ports: [] });
-  const ExtendableEvent = evc("ExtendableEvent", Event, {});
-  evc("CustomEvent", Event, { detail: null });
-  for (const d of ("PointerEvent:MouseEvent WheelEvent:MouseEvent DragEvent:MouseEvent FocusEvent:UIEvent InputEvent:UIEvent TouchEvent:UIEvent FetchEvent:ExtendableEvent " +
-    "ExtendableMessageEvent:ExtendableEvent SubmitEvent ErrorEvent ProgressEvent CloseEvent PopStateEvent HashChangeEvent PageTransitionEvent BeforeUnloadEvent StorageEvent").split(" ")) {
+  // Subclasses, by name and base; a CustomEvent's detail and a MessageEvent's data default to null.
+  for (const d of ("UIEvent KeyboardEvent:UIEvent MouseEvent:UIEvent PointerEvent:MouseEvent WheelEvent:MouseEvent FocusEvent:UIEvent InputEvent:UIEvent TouchEvent:UIEvent " +
+    "CustomEvent MessageEvent ExtendableEvent FetchEvent:ExtendableEvent ExtendableMessageEvent:ExtendableEvent SubmitEvent ErrorEvent ProgressEvent CloseEvent PopStateEvent " +
+    "HashChangeEvent PageTransitionEvent BeforeUnloadEvent StorageEvent").split(" ")) {
     const [n, b = "Event"] = d.split(":");
-    evc(n, EV[b], {});
+    EV[n] = { [n]: class extends EV[b] { constructor(t, i) { super(t, i); if (/^(Custom|Message)Event$/.test(n)) this[n[0] === "C" ? "detail" : "data"] ??= null; } } }[n];
   }
+  const { KeyboardEvent, MouseEvent, MessageEvent, ExtendableEvent } = EV;
   ExtendableEvent.prototype.waitUntil = function (p) { (this[WU] = this[WU] || []).push(p); };
   EV.FetchEvent.prototype.respondWith = function (r) { this[WU] = [r]; };
   const mkEv = (t, C, i) => new (C || Event)(t, i);
@@ -699,20 +694,10 @@ function (A) {
     arrayBuffer() { return res(u8(utf8(this[K].s)).buffer); }
     slice(a, b, t) { return new Blob([this[K].s.slice(a, b)], { type: t }); }
   }
-  class File extends Blob { constructor(p, n, o) { super(p, o); this.name = S(n); this.lastModified = A.now(); } }
   class FormData extends URLSearchParams {
     constructor(f) { super(f && f[K] && f[K].tag === "form" ? pairs(f) : undefined); }
     append(k, v) { this[K].l.push([S(k), v instanceof Blob ? v : S(v)]); }
   }
-  class FileReader extends EventTarget {
-    constructor() { super(); Object.assign(this, { readyState: 0, result: null, error: null, onload: null, onloadend: null, onerror: null }); }
-    readAsText(b) { rd(this, b[K].s); }
-    readAsBinaryString(b) { rd(this, utf8(b[K].s)); }
-    readAsArrayBuffer(b) { rd(this, u8(utf8(b[K].s)).buffer); }
-    readAsDataURL(b) { rd(this, "data:" + (b.type || "application/octet-stream") + ";base64," + btoa_(utf8(b[K].s))); }
-    abort() {}
-  }
-  const rd = (r, v) => later(() => { r.readyState = 2; r.result = v; fire(r, mkEv("load")); fire(r, mkEv("loadend")); });
   const blobs = new Map(); // blob: URL -> Blob
   const uuid = () => "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) => (c ^ ((Math.random() * 16) >> (c / 4))).toString(16));
   URL.createObjectURL = function createObjectURL(b) { const u = "blob:" + ORIGIN + "/" + uuid(); blobs.set(u, b); emit("dom", "URL.createObjectURL", [u, bodyText(b)]); return u; };
@@ -723,18 +708,13 @@ function (A) {
     if (b || !m) return b ? bodyText(b) ?? "" : null;
     try { return m[2] ? atob_(decodeURIComponent(m[3])) : decodeURIComponent(m[3]); } catch (e) { return m[3]; }
   }
-  class Headers {
-    constructor(h) { hid(this, K, new Map()); if (h) for (const [k, v] of h instanceof Headers ? h[K] : typeof h[Symbol.iterator] === "function" ? h : Object.entries(h)) this.append(k, v); }
-    append(k, v) { k = low(k); this[K].set(k, this[K].has(k) ? this[K].get(k) + ", " + S(v) : S(v)); }
-    set(k, v) { this[K].set(low(k), S(v)); }
-    get(k) { return this[K].get(low(k)) ?? null; }
-    has(k) { return this[K].has(low(k)); }
-    delete(k) { this[K].delete(low(k)); }
-    forEach(f, t) { for (const [k, v] of this[K]) f.call(t, v, k, this); }
-    entries() { return this[K].entries(); }
-    keys() { return this[K].keys(); }
-    values() { return this[K].values(); }
-    [Symbol.iterator]() { return this[K].entries(); }
+  class Headers extends Map {
+    constructor(h) { super(); for (const [k, v] of !h ? [] : typeof h[Symbol.iterator] === "function" ? h : Object.entries(h)) this.append(k, v); }
+    append(k, v) { this.set(k, this.has(k) ? this.get(k) + ", " + S(v) : v); }
+    set(k, v) { return super.set(low(k), S(v)); }
+    get(k) { return super.get(low(k)) ?? null; }
+    has(k) { return super.has(low(k)); }
+    delete(k) { return super.delete(low(k)); }
   }
   class Body {
     text() { this.bodyUsed = true; return res(bodyText(this[K]) ?? ""); }
@@ -781,10 +761,10 @@ function (A) {
     open(m, u, async) { Object.assign(this[K], { m: S(m).toUpperCase(), u: S(u), async: async !== false }); this.readyState = 1; fire(this, mkEv("readystatechange")); }
     setRequestHeader(k, v) { this[K].h[S(k)] = S(v); }
     send(b) {
-      const st = this[K], t = this.responseType;
+      const st = this[K];
       if (this.readyState !== 1) throw new DOMException("The object's state must be OPENED.", "InvalidStateError");
       net("XMLHttpRequest.send", st.u, /^(GET|HEAD)$/.test(st.m) ? undefined : b);
-      const done = () => {
+      const done = (t = this.responseType) => {
         Object.assign(this, { readyState: 4, status: 200, statusText: "OK", responseURL: resolve(st.u), responseText: t === "" || t === "text" ? BODY : "",
           response: t === "json" ? JSON.parse(BODY) : t === "arraybuffer" ? u8(BODY).buffer : t === "blob" ? new Blob([BODY]) : t === "document" ? new DOMParser().parseFromString(BODY) : BODY });
         for (const e of ["readystatechange", "load", "loadend"]) fire(this, mkEv(e, EV.ProgressEvent, { loaded: BODY.length, total: BODY.length, lengthComputable: true }));
@@ -801,10 +781,14 @@ function (A) {
       super();
       Object.assign(this, { url: resolve(url), readyState: 0, protocol: "", extensions: "", bufferedAmount: 0, binaryType: "blob", onopen: null, onmessage: null, onerror: null, onclose: null });
       net("WebSocket", this.url);
-      later(() => this.readyState || fire(this, mkEv("open", Event, {}), (this.readyState = 1)));
+      later(() => { if (!this.readyState) (this.readyState = 1), fire(this, mkEv("open")); });
     }
     send(d) { net("WebSocket.send", this.url, bodyText(d) ?? S(d)); }
-    close(c, r) { if (this.readyState < 2) (this.readyState = 2), later(() => fire(this, mkEv("close", EV.CloseEvent, { code: c || 1000, reason: S(r ?? ""), wasClean: true }), (this.readyState = 3))); }
+    close(c, r) {
+      if (this.readyState > 1) return;
+      this.readyState = 2;
+      later(() => { this.readyState = 3; fire(this, mkEv("close", EV.CloseEvent, { code: c || 1000, reason: S(r ?? ""), wasClean: true })); });
+    }
   }
   ["UNSENT", "OPENED", "HEADERS_RECEIVED", "LOADING", "DONE"].forEach((k, i) => (XMLHttpRequest[k] = XMLHttpRequest.prototype[k] = i));
   ["CONNECTING", "OPEN", "CLOSING", "CLOSED"].forEach((k, i) => (WebSocket[k] = WebSocket.prototype[k] = i));
@@ -851,7 +835,7 @@ function (A) {
     later(() => {
       if (code === null || st.dead) return;
       const W = (st.W = OC(null));
-      Object.assign(W, { self: W, name: "", onmessage: null, onerror: null, onconnect: null, document: undefined, window: undefined, importScripts, location: new URL(/^blob:/.test(u) ? u : ORIGIN + "/worker.js"),
+      Object.assign(W, { self: W, name: "", onmessage: null, onerror: null, onconnect: null, document: undefined, window: undefined, importScripts, location: new URL(u),
         postMessage: (d) => later(() => st.dead || fire(owner, mkEv("message", MessageEvent, { data: d }))), close: () => (st.dead = true),
         addEventListener: (t, f, o) => addL(W, t, f, o), removeEventListener: (t, f, o) => rmL(W, t, f, o), dispatchEvent: (e) => fire(W, e) });
       A.recordCode(api, code);
@@ -913,8 +897,7 @@ function (A) {
     serviceWorker: { controller: null, ready: res(registration), getRegistrations: () => res([]), getRegistration: () => res(undefined), addEventListener: nop,
       register: (u) => (net("navigator.serviceWorker.register", u), res(registration)) },
     clipboard: { writeText: (t) => (emit("dom", "navigator.clipboard.writeText", [t]), res()), readText: () => res("") },
-    permissions: { query: () => res({ state: "prompt", onchange: null }) }, geolocation: { getCurrentPosition: nop, watchPosition: () => 1, clearWatch: nop },
-    mediaDevices: { enumerateDevices: () => res([]), getUserMedia: () => P.reject(new DOMException("Permission denied", "NotAllowedError")) } };
+    permissions: { query: () => res({ state: "prompt", onchange: null }) } };
   class Navigator {
     sendBeacon(u, d) { net("navigator.sendBeacon", u, d); return true; }
     javaEnabled() { return false; }
@@ -936,17 +919,6 @@ function (A) {
     return { media: q, matches: m ? (m[1] === "min" ? v >= +m[3] : v <= +m[3]) : /light|screen|fine|hover/.test(q) && !/not /.test(q), onchange: null, addListener: nop, removeListener: nop, addEventListener: nop, removeEventListener: nop };
   }
   const observer = (n) => ({ [n]: class { constructor(cb) { hid(this, K, cb); } observe() {} unobserve() {} disconnect() {} takeRecords() { return []; } } }[n]);
-  function sclone(v, m = new Map()) { // structuredClone for plain data
-    if (v === null || typeof v !== "object" || v instanceof Blob) return v;
-    if (m.has(v)) return m.get(v);
-    if (v instanceof Date) return new Date(+v);
-    if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return v.slice(0);
-    const o = Array.isArray(v) ? [] : v instanceof Map ? new Map() : v instanceof Set ? new Set() : {};
-    m.set(v, o);
-    if (v instanceof Map || v instanceof Set) for (const [k, x] of v.entries()) v instanceof Map ? o.set(sclone(k, m), sclone(x, m)) : o.add(sclone(x, m));
-    else for (const k of Object.keys(v)) o[k] = sclone(v[k], m);
-    return o;
-  }
   const subtle = {};
   for (const k of "digest encrypt decrypt sign exportKey wrapKey deriveBits importKey generateKey deriveKey unwrapKey verify".split(" "))
     subtle[k] = () => res(/Key$/.test(k) && k !== "exportKey" && k !== "wrapKey" ? { type: "secret", extractable: true, algorithm: {}, usages: [] } : k === "verify" || new ArrayBuffer(32));
@@ -968,7 +940,7 @@ function (A) {
     matchMedia, requestAnimationFrame: (cb) => A.setTimer(cb, 16, [A.now() - start + 16], false, "requestAnimationFrame"), cancelAnimationFrame: A.clearTimer,
     requestIdleCallback: (cb) => A.setTimer(cb, 1, [{ didTimeout: false, timeRemaining: () => 50 }], false, "requestIdleCallback"), cancelIdleCallback: A.clearTimer,
     postMessage: (d) => later(() => fire(G, mkEv("message", MessageEvent, { data: d, origin: ORIGIN, source: G }))),
-    structuredClone: (v) => sclone(v), reportError: (e) => call(() => { throw e; }, null, [], "reportError"), fetch, importScripts, skipWaiting: () => res(),
+    structuredClone: (v) => (v === undefined ? v : JSON.parse(JSON.stringify(v))), reportError: (e) => call(() => { throw e; }, null, [], "reportError"), fetch, importScripts, skipWaiting: () => res(),
     Image: function Image(w, h) { const e = mk("img"); if (w !== undefined) e.width = w; if (h !== undefined) e.height = h; return e; },
     Audio: function Audio(u) { const e = mk("audio"); if (u !== undefined) e.src = u; return e; },
     Option: function Option(t, v) { const e = mk("option"); if (t !== undefined) e.text = t; if (v !== undefined) e.value = v; return e; },
@@ -983,7 +955,7 @@ function (A) {
       decode(b) { const s = b == null ? "" : bytesOf(b) ?? ""; try { return /utf-?8/.test(this.encoding) ? decodeURIComponent(escape(s)) : s; } catch (e) { return s; } }
     },
     MutationObserver: observer("MutationObserver"), ResizeObserver: observer("ResizeObserver"), IntersectionObserver: observer("IntersectionObserver"), PerformanceObserver: observer("PerformanceObserver"),
-    URL, webkitURL: URL, URLSearchParams, EventTarget, Window, Document, HTMLDocument: Document, DOMParser, XMLSerializer, DOMException, Location, Navigator, Storage, Blob, File, FileReader, FormData,
+    URL, webkitURL: URL, URLSearchParams, EventTarget, Window, Document, HTMLDocument: Document, DOMParser, XMLSerializer, DOMException, Location, Navigator, Storage, Blob, FormData,
     Headers, Request, Response, XMLHttpRequest, XMLHttpRequestEventTarget, WebSocket, EventSource, Worker, SharedWorker, MessageChannel, MessagePort, Cache, ...EV, ...NAMES,
   };
   for (const [k, t] of [["Image", "img"], ["Audio", "audio"], ["Option", "option"]]) WIN[k].prototype = TAGC[t].prototype;
@@ -1014,49 +986,40 @@ function (A) {
       compileStreaming: (r) => body(r).then((b) => compile(b, true)), instantiateStreaming: (r) => body(r).then((b) => inst(b, true)) });
   }
 
-  // The environment's functions print as native code (scripts test fetch.toString() and such).
-  const NATIVE = new WeakMap(), fts = Function.prototype.toString; // function -> its name
-  hid(Function.prototype, "toString", { toString() { return NATIVE.has(this) ? "function " + NATIVE.get(this) + "() { [native code] }" : Reflect.apply(fts, this, []); } }.toString);
-  const seen = new WeakSet(), mark = (o) => {
-    if (!o || (typeof o !== "object" && typeof o !== "function") || seen.has(o) || o === G || o === doc) return;
-    seen.add(o);
-    if (typeof o === "function") NATIVE.set(o, S(o.name));
-    for (const k of Object.getOwnPropertyNames(o)) { const s = Object.getOwnPropertyDescriptor(o, k); if (s.get || s.set) NATIVE.set(s.get || nop, "get " + k).set(s.set || nop, "set " + k); else mark(s.value); }
-  };
-  for (const k of Object.keys(WIN).concat("setTimeout setInterval clearTimeout clearInterval setImmediate eval Function Date console WebAssembly print".split(" "))) mark(G[k]);
-  mark(Object.getOwnPropertyDescriptor(G, "location"));
-  mark(Window.prototype);
-  mark(Function.prototype.toString);
-
   // ---- activity phases ---------------------------------------------------------------------
   const ACT = "focus keydown keypress input keyup change blur focusout mousedown mouseup click submit".split(" ");
   const LOAD = ["DOMContentLoaded", "load", "install", "activate", "message"], END = ["visibilitychange", "beforeunload", "pagehide", "unload"];
-  /** A user's event on `target`: typing "4" into a card field, clicking, submitting. */
-  function userEvent(type) {
-    const key = /^key/.test(type), mouse = /^mouse|click/.test(type);
-    const C = key ? KeyboardEvent : mouse ? MouseEvent : type === "input" ? EV.InputEvent : /focus|blur/.test(type) ? EV.FocusEvent : type === "submit" ? EV.SubmitEvent : Event;
-    return new C(type, { bubbles: !/^(focus|blur)$/.test(type), cancelable: true, composed: true, view: G, submitter: cardBtn, data: "4", inputType: "insertText",
-      ...(key && { key: "4", code: "Digit4", keyCode: 52, which: 52, charCode: type === "keypress" ? 52 : 0 }),
-      ...(mouse && { button: 0, buttons: type === "mousedown" ? 1 : 0, detail: 1, clientX: 240, clientY: 180, screenX: 240, screenY: 290, pageX: 240, pageY: 180, offsetX: 12, offsetY: 8 }) });
+  const KEY = { key: "4", code: "Digit4", keyCode: 52, which: 52 }, PT = { button: 0, detail: 1, clientX: 240, clientY: 180, screenX: 240, screenY: 290, pageX: 240, pageY: 180, offsetX: 12, offsetY: 8 };
+  /** The environment's events: the page's, and a user typing "4" into a card field, clicking, submitting. */
+  function envEvent(type) {
+    const user = ACT.includes(type), [C, i] = /^key/.test(type) ? [KeyboardEvent, { ...KEY, charCode: type === "keypress" ? 52 : 0 }]
+      : /^mouse|click/.test(type) ? [MouseEvent, { ...PT, buttons: type === "mousedown" ? 1 : 0 }] : type === "input" ? [EV.InputEvent, { data: "4", inputType: "insertText" }]
+      : /focus|blur/.test(type) ? [EV.FocusEvent, { relatedTarget: null }] : type === "submit" ? [EV.SubmitEvent, { submitter: cardBtn }]
+      : /install|activate/.test(type) ? [ExtendableEvent] : type === "message" ? [MessageEvent, { data: "{}", origin: ORIGIN, source: G }] : [Event];
+    return new C(type, { ...i, bubbles: user && !/^(focus|blur)$/.test(type), cancelable: user || type === "beforeunload", composed: user, ...(user && { view: G }) });
   }
-  /** Gives every listener of `type` the event once (those already given it by the environment are
-   * skipped). Page events go to window/document; user events also to every element listening,
-   * with the element as target, while window/document get the card input (form for submit). */
+  /** Gives every listener of `type` the event once (skipping those the environment gave it
+   * already). Page events go to window/document; user events also to every element listening,
+   * with the element as target, while window/document get the card input (the form for submit). */
   function step(type) {
-    const page = !ACT.includes(type), sw = /install|activate/.test(type), waits = [];
-    const ts = new Set(sw || type === "message" ? [G] : [doc, G]);
-    if (!page) for (const t of TARGETS.concat(ALL.filter((e) => ("on" + type) in e[K].a || Object.prototype.hasOwnProperty.call(e, "on" + type)))) if (t instanceof Node) ts.add(t);
+    const user = ACT.includes(type), ts = new Set(/install|activate|message/.test(type) ? [G] : [doc, G]), waits = [];
+    if (user) for (const t of TARGETS.concat(ALL.filter((e) => "on" + type in e[K].a || Object.prototype.hasOwnProperty.call(e, "on" + type)))) if (t instanceof Node) ts.add(t);
+    waits.n = 0;
     for (const t of ts) {
-      const own = page || (t !== G && t !== doc);
-      const ev = page ? mkEv(type, sw ? ExtendableEvent : type === "message" ? MessageEvent : Event, { cancelable: type === "beforeunload", data: "{}", origin: ORIGIN, source: G }) : userEvent(type);
-      if (type !== "message") delete ev.data, delete ev.origin, delete ev.source;
-      Object.assign(ev, { isTrusted: true, target: own ? (/load|DOMContent/.test(type) ? doc : t) : type === "submit" ? card : cardInput, eventPhase: own ? 2 : 3 });
-      ev.srcElement = ev.target;
-      if (invoke(t, ev, null, true) && !page && own && !ev.defaultPrevented) defaultAction(t, type);
+      const ev = envEvent(type), own = !user || (t !== G && t !== doc);
+      ev.isTrusted = true;
+      ev.target = ev.srcElement = own ? (/load|DOMContent/.test(type) ? doc : t) : type === "submit" ? card : cardInput;
+      ev.eventPhase = ev.target === t ? 2 : 3;
+      const n = invoke(t, ev, null, true);
+      waits.n += n;
+      if (n && user && own && !ev.defaultPrevented) defaultAction(t, type);
       if (ev[WU]) waits.push(...ev[WU]);
     }
     return waits;
   }
+  /** Whether anything listens to `type` that the environment has not given it yet. */
+  const wants = (type) => TARGETS.some((t) => (t === G || t instanceof Node) && (LIS.get(t)[type] || []).some((r) => !r.done)) ||
+    [G, doc, ...ALL].some((e) => { try { return e["on" + type] != null || (e[K] && "on" + type in e[K].a); } catch (x) { return false; } });
   const ready = (s) => ((readyState = s), fire(doc, mkEv("readystatechange")));
   // Round 1, on the virtual clock among the script's timers: the page loads once the script's top
   // level is done, the user starts typing a second later.
@@ -1067,9 +1030,10 @@ function (A) {
     ready("complete");
     step("load");
     P.all(step("install")).catch(nop).then(() => later(() => (step("activate"), step("message"))));
-    ACT.forEach((t, i) => A.setTimer(() => step(t), 1000 + 20 * i, [], false, "task"));
+    const next = (i, ms) => { while (i < ACT.length && !wants(ACT[i])) i++; if (i < ACT.length) later(() => (step(ACT[i]), next(i + 1, 20)), ms); };
+    later(() => next(0, 0), 1000);
   });
   // Round 2 after the script's timers: listeners added late get each event once too. Then unload.
-  A.phase(async () => { for (const t of LOAD.concat(ACT)) step(t), await A.settle(); });
-  A.phase(async () => { hidden = true; for (const t of END) step(t), await A.settle(); });
+  A.phase(async () => { for (const t of LOAD.concat(ACT)) if (step(t).n) await A.settle(); });
+  A.phase(async () => { hidden = true; for (const t of END) if (step(t).n) await A.settle(); });
 }
