@@ -103,10 +103,9 @@ function (A) {
     const o = [];
     for (let i = 0; i < s.length; i++) {
       let c = s.charCodeAt(i);
-      if (c >= 0xd800 && c < 0xe000) {
-        const d = s.charCodeAt(i + 1);
-        c = c < 0xdc00 && d >= 0xdc00 && d < 0xe000 ? 0x10000 + ((c - 0xd800) << 10) + d - 0xdc00 + 0 * i++ : 0xfffd;
-      }
+      const d = s.charCodeAt(i + 1);
+      if (c >= 0xd800 && c < 0xdc00 && d >= 0xdc00 && d < 0xe000) (c = 0x10000 + ((c - 0xd800) << 10) + d - 0xdc00), i++;
+      else if (c >= 0xd800 && c < 0xe000) c = 0xfffd; // a lone surrogate
       if (c < 0x80) o.push(c);
       else if (c < 0x800) o.push(0xc0 | (c >> 6), 0x80 | (c & 63));
       else if (c < 0x10000) o.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
@@ -138,7 +137,11 @@ function (A) {
     if (E === "hex") for (let i = 0; /^[0-9a-f]{2}$/i.test(s.substr(i, 2)); i += 2) o.push(parseInt(s.substr(i, 2), 16));
     else if (E[0] === "b") {
       let acc = 0, n = 0;
-      for (const ch of s.replace(/=.*/s, "")) if (O.hasOwn(B64I, ch) && (acc = ((acc << 6) | B64I[ch]) & 0xffffff) >= 0 && (n += 6) >= 8) o.push((acc >> (n -= 8)) & 255);
+      for (const ch of s.replace(/=.*/s, "")) {
+        if (!O.hasOwn(B64I, ch)) continue; // lenient, as Node: other characters are skipped
+        acc = ((acc << 6) | B64I[ch]) & 0xffffff;
+        if ((n += 6) >= 8) o.push((acc >> (n -= 8)) & 255);
+      }
     } else if (E === "latin1") for (let i = 0; i < s.length; i++) o.push(s.charCodeAt(i));
     else if (E === "utf16le") for (let i = 0; i < s.length; i++) o.push(s.charCodeAt(i) & 255, s.charCodeAt(i) >> 8);
     else return new FB(utf8(s));
@@ -274,8 +277,9 @@ function (A) {
     _drain() {
       if (this._done) return;
       if (!this._eof && !this._q.length) call(this._read, this, [16384], "stream read");
-      if (this.listenerCount("readable")) this._q.length || this._eof ? fire(this, "readable") : 0;
-      else while (this._q.length) { const c = this._q.shift(); fire(this, "data", this._enc && c instanceof Uint8Array ? decode(c, this._enc) : c); }
+      if (this.listenerCount("readable")) {
+        if (this._q.length || this._eof) fire(this, "readable"); // its listener read()s
+      } else while (this._q.length) { const c = this._q.shift(); fire(this, "data", this._enc && c instanceof Uint8Array ? decode(c, this._enc) : c); }
       if (this._eof && !this._q.length) (this._done = true), (this.readable = false), fire(this, "end"), fire(this, "close");
     },
     read() {
@@ -337,7 +341,7 @@ function (A) {
       if (this._ended) return later(() => fire(this, "error", new Error("write after end"))), false;
       if (typeof c === "string" && !this._obj) c = encode(c, e);
       call(this._write, this, [c, this._obj ? e : "buffer", (err) => err && later(() => fire(this, "error", err))], "stream write");
-      soon(cb, this, []);
+      if (cb) soon(cb, this, []);
       return true;
     },
     end(c, e, cb) {
@@ -346,7 +350,8 @@ function (A) {
       if (c != null) this.write(c, e);
       if (cb) this.once("finish", cb);
       if (!this._ended) {
-        this._ended = !(this.writable = false);
+        this._ended = true;
+        this.writable = false;
         const fin = () => later(() => (fire(this, "finish"), fire(this, "close")));
         this._final ? call(this._final, this, [fin], "stream final") : fin();
       }
@@ -402,7 +407,13 @@ function (A) {
     if (typeof p !== "string") throw new TypeError('The "path" argument must be of type string. Received ' + typeof p);
     return p;
   }
-  const segs = (p, abs) => p.split("/").reduce((o, s) => (s === ".." ? (o.length && o[o.length - 1] !== ".." ? o.pop() : abs || o.push(s)) : s && s !== "." && o.push(s), o), []);
+  function segs(p, absolute) { // the segments of a path, "." and ".." resolved
+    const o = [];
+    for (const s of p.split("/"))
+      if (s === "..") o.length && o[o.length - 1] !== ".." ? o.pop() : absolute || o.push(s);
+      else if (s && s !== ".") o.push(s);
+    return o;
+  }
   function normalize(p) {
     const a = str(p)[0] === "/", r = segs(p, a).join("/");
     return (a ? "/" : "") + (r || (a ? "" : ".")) + (r && p.endsWith("/") ? "/" : "");
@@ -463,8 +474,13 @@ function (A) {
     if (q >= 0) (u.query = encQuery(r.slice(q + 1))), (r = r.slice(0, q));
     if (r[0] !== "/" && (special(u) || (u.host && r))) r = "/" + r;
     if (r[0] !== "/") return void (u.pathname = encHash(r)); // an opaque path (mailto:, data:, javascript:)
-    const out = [], s = r.split("/").slice(1); // remove dot segments
-    s.forEach((x, i) => (/^(\.|%2e){2}$/i.test(x) ? (out.pop(), i === s.length - 1 && out.push("")) : /^(\.|%2e)$/i.test(x) ? i === s.length - 1 && out.push("") : out.push(x)));
+    const out = [], s = r.split("/").slice(1);
+    s.forEach((x, i) => { // dot segments; a trailing one leaves a directory path ("/a/b/.." is "/a/")
+      const dots = /^(\.|%2e){1,2}$/i.test(x) ? x.replace(/%2e/gi, ".").length : 0;
+      if (dots === 2) out.pop();
+      if (!dots) out.push(x);
+      else if (i === s.length - 1) out.push("");
+    });
     u.pathname = encPath("/" + out.join("/"));
   }
   function parseURL(input, base) {
@@ -480,7 +496,7 @@ function (A) {
     } else {
       if (base === undefined) throw bad();
       const b = base instanceof URL ? base._u : parseURL(base);
-      O.assign(u, b, { query: null, fragment: null });
+      O.assign(u, b, { query: null, fragment: null, params: null });
       if (special(b)) s = s.replace(/\\/g, "/");
       if (s.startsWith("//")) (u.username = u.password = ""), (r = authority(u, special(u) ? s.replace(/^\/*/, "") : s.slice(2)));
       else if (s[0] === "/") r = s;
@@ -519,7 +535,8 @@ function (A) {
         if (k === "search" || k === "hash") u[k === "search" ? "query" : "fragment"] = x.replace(/^[?#]/, "") || null;
         else if (k === "host") [u.hostname, u.port = ""] = x.split(":");
         else if (k === "protocol") u.protocol = x.replace(/:?$/, ":");
-        else u[k] = k === "pathname" ? x.replace(/[?#]/g, encodeURIComponent) : x;
+        else if (k === "pathname") u.pathname = (x[0] === "/" || !u.host ? "" : "/") + x.replace(/[?#]/g, encodeURIComponent);
+        else u[k] = x;
         try { O.assign(this._u, parseURL(href(u))); this._sp(); } catch (e) {}
       } });
   const formEnc = (s) => pct(/[^*\-._0-9A-Za-z ]/gu)(s).replace(/ /g, "+"), formDec = (s) => unpct(s.replace(/\+/g, " "));
@@ -683,7 +700,8 @@ function (A) {
     for (const l of lens) count[l]++;
     for (let i = 1; i < 15; i++) offs[i + 1] = offs[i] + count[i];
     lens.forEach((l, i) => l && (sym[offs[l]++] = i));
-    return (count[0] = 0), { count, sym };
+    count[0] = 0;
+    return { count, sym };
   }
   const FIXED = [huff(Array.from({ length: 288 }, (x, i) => (i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8))), huff(Array(30).fill(5))];
   function inflateRaw(b) {
@@ -712,7 +730,8 @@ function (A) {
       let lt, dt;
       if (type === 0) { // stored
         const n = b[p] | (b[p + 1] << 8);
-        if ((bb = bc = 0) || (p += 4) + n > b.length) throw zerr("unexpected end of file");
+        bb = bc = 0; // the rest of the current byte is skipped
+        if ((p += 4) + n > b.length) throw zerr("unexpected end of file");
         for (let i = 0; i < n; i++) o.push(b[p++]);
         continue;
       } else if (type === 1) [lt, dt] = FIXED;
@@ -951,7 +970,8 @@ function (A) {
     },
     readlink(api, f) {
       const p = abs(f);
-      if (readEv(api, [p]) || !links.has(p)) throw fsErr(exists(p) ? "EINVAL" : "ENOENT", "readlink", p);
+      readEv(api, [p]);
+      if (!links.has(p)) throw fsErr(exists(p) ? "EINVAL" : "ENOENT", "readlink", p);
       return links.get(p);
     },
     realpath: (api, f) => (need(abs(f), "realpath"), abs(f)),
@@ -1200,7 +1220,11 @@ function (A) {
   // The callback API (results spread over the callback's arguments) and the promise API (one result).
   function dnsApi(promised) {
     const done = promised ? (f) => new P((ok) => ok(f()[0])) : (f, cb) => { let r, e = null; try { r = f(); } catch (x) { e = x; } soon(cb, null, e ? [e] : [null, ...r]); };
-    const m = { lookup: (h, o, cb) => done(() => ((r) => (promised && !r[1] ? r : promised ? [{ address: r[0], family: r[1] }] : r))(lookup(h, o)), isFn(o) ? o : cb),
+    const m = {
+      lookup: (h, o, cb) => done(() => {
+        const r = lookup(h, o);
+        return promised && r.length > 1 ? [{ address: r[0], family: r[1] }] : r;
+      }, isFn(o) ? o : cb),
       lookupService: (a, p, cb) => done(() => (promised ? [{ hostname: "localhost", service: "ssh" }] : ["localhost", "ssh"]), cb),
       reverse: (ip, cb) => done(() => (emit("network", "dns.reverse", [ip]), [[HOST]]), cb),
       getServers: () => dnsServers.slice(), setDefaultResultOrder() {}, getDefaultResultOrder: () => "ipv4first",
@@ -1323,7 +1347,10 @@ function (A) {
     setUncaughtExceptionCaptureCallback() {}, binding: (n) => A.stub("process.binding(" + S(n) + ")", "other"),
     stdout, stderr, stdin: O.assign(src(), { fd: 0, isTTY: false, setRawMode() { return this; } }) });
   A.phase(async () => fire(proc, "beforeExit", proc.exitCode | 0));
-  A.phase(async () => (finish(proc.exitCode | 0), proc.exitCode | 0 && A.exit(proc.exitCode | 0)));
+  A.phase(async () => {
+    finish(proc.exitCode | 0);
+    if (proc.exitCode | 0) A.exit(proc.exitCode | 0);
+  });
 
   // ---- require: the built-in modules, files the script wrote, and stand-ins for the rest -----------------------
   class AbortSignal extends EventEmitter {
