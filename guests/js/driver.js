@@ -300,6 +300,14 @@ function runCode(code, kind) {
   return _eval(code);
 }
 
+/** The code-running constructors as QuickJS made them (before any hook). */
+const ORIGINAL = _create(null);
+ORIGINAL.eval = _eval;
+ORIGINAL.Function = _Function;
+ORIGINAL.GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
+ORIGINAL.AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
+ORIGINAL.AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).constructor;
+
 function hookDynamicCode() {
   const evalHook = {
     eval(x) {
@@ -308,17 +316,25 @@ function hookDynamicCode() {
       return _eval(x);
     },
   }.eval;
-  const FunctionHook = function Function() {
-    const n = arguments.length;
-    recordCode("Function", n ? str(arguments[n - 1]) : "");
-    const a = [];
-    for (let i = 0; i < n; i++) a[i] = arguments[i];
-    return construct(_Function, a);
-  };
-  FunctionHook.prototype = _Function.prototype;
-  _defineProperty(_Function.prototype, "constructor", { value: FunctionHook, writable: true, configurable: true });
   _defineProperty(G, "eval", { value: evalHook, writable: true, configurable: true });
-  _defineProperty(G, "Function", { value: FunctionHook, writable: true, configurable: true });
+  // `Function` and the constructors reachable as `(function* () {}).constructor` and the like.
+  const names = ["Function", "GeneratorFunction", "AsyncFunction", "AsyncGeneratorFunction"];
+  for (let k = 0; k < names.length; k++) {
+    const name = names[k];
+    const original = ORIGINAL[name];
+    const hook = {
+      [name]: function () {
+        const n = arguments.length;
+        recordCode(name, n ? str(arguments[n - 1]) : "");
+        const a = [];
+        for (let i = 0; i < n; i++) a[i] = arguments[i];
+        return construct(original, a);
+      },
+    }[name];
+    hook.prototype = original.prototype;
+    _defineProperty(original.prototype, "constructor", { value: hook, writable: true, configurable: true });
+    if (name === "Function") _defineProperty(G, "Function", { value: hook, writable: true, configurable: true });
+  }
 }
 
 function hookClock() {
@@ -396,6 +412,8 @@ A.emit = emit;
 A.str = str;
 A.stub = stub;
 A.recordCode = recordCode;
+/** eval and the function constructors as QuickJS made them: they run code without recording it. */
+A.original = ORIGINAL;
 A.runCode = runCode;
 A.callback = callback;
 A.setTimer = addTimer;

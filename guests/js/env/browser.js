@@ -9,6 +9,7 @@ function (A) {
   const PAGE = "https://page.test/index.html", ORIGIN = "https://page.test";
   const UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
   const BODY = "{}"; // every HTTP answer's body: valid JSON, JavaScript and text
+  const Str = String, T = (x) => (typeof x === "string" ? x : Str(x)); // T: conversions that may throw at the script
   const P = Promise, OC = Object.create, atob_ = G.atob, btoa_ = G.btoa, start = A.now();
   const hid = (o, k, v) => Object.defineProperty(o, k, { value: v, writable: true, configurable: true });
   const acc = (o, k, get, set) => Object.defineProperty(o, k, { get, set, configurable: true, enumerable: true });
@@ -37,7 +38,7 @@ function (A) {
   }
   /** Parses a URL (relative to the parsed `base`) into {p, u, w, h, port, path, q, f, op}, or null. */
   function parseU(input, base) {
-    const s = S(input).replace(/^[\0- ]+|[\0- ]+$/g, "").replace(/[\t\n\r]/g, ""), m = /^([a-zA-Z][\w+.-]*):/.exec(s);
+    const s = T(input).replace(/^[\0- ]+|[\0- ]+$/g, "").replace(/[\t\n\r]/g, ""), m = /^([a-zA-Z][\w+.-]*):/.exec(s);
     if (!m && !base) return null;
     const r = { p: m ? m[1].toLowerCase() + ":" : base.p, u: "", w: "", h: null, port: "", path: "", q: "", f: "", op: false }, sp = r.p in DEFP;
     let rest = m ? s.slice(m[0].length) : s, i = rest.indexOf("#");
@@ -134,11 +135,11 @@ function (A) {
   const resolve = (u) => { const r = parseU(u, locR); return r ? ser(r) : S(u); };
   /** Records a URL the page requests, loads, navigates to or sends `data` to (blob:/data: are not). */
   function net(api, url, data, cat) {
-    const u = S(url), d = bodyText(data);
+    const u = T(url), d = bodyText(data);
     emit(cat || "network", api, d === undefined ? [u] : [u, d], /^\s*(data|blob):|^\s*$/i.test(u) ? null : { url: resolve(u), data: d });
   }
   function nav(u, api) {
-    u = S(u);
+    u = T(u);
     const m = /^\s*javascript:([\s\S]*)/i.exec(u), r = parseU(u, locR), bare = (x) => ser(Object.assign({}, x, { f: "" }));
     if (m) return void (emit("dom", api, [u]), call(fdec(m[1].replace(/\+/g, "%2B")), G, [], "javascript: URL"));
     if (!r || !r.f || bare(r) !== bare(locR)) return net(api, u);
@@ -175,27 +176,33 @@ function (A) {
       if (env) r.done = true;
       if (r.once) rmL(t, type, r.fn, r.cap);
       n++;
-      call(typeof r.fn === "function" ? r.fn : r.fn.handleEvent, typeof r.fn === "function" ? t : r.fn, [ev], "listener " + type);
+      if (typeof r.fn === "function") call(r.fn, t, [ev], "listener " + type);
+      else call(() => r.fn.handleEvent(ev), null, [], "listener " + type);
       if (ev[K]) return n;
     }
     try { h = cap === true ? null : t["on" + type] ?? (t[K] && t[K].a && t[K].a["on" + type]); } catch (e) {}
     if (typeof h !== "function" && typeof h !== "string") return n;
     if (env) { const d = DONE.get(t) || new Set(); if (d.has(type)) return n; DONE.set(t, d.add(type)); }
-    if (call(h, t, [ev], "on" + type) === false) ev.preventDefault();
+    if (call(h, t, [ev], "on" + type) === false && ev.cancelable) ev.defaultPrevented = true;
     return n + 1;
   }
   const up = (n) => (n === G ? null : n === doc ? G : (n[K] && n[K].par) || null);
+  let nested = 0;
   /** Dispatches through the capture, target and bubble phases; false when cancelled. */
   function dispatch(t, ev) {
     const path = [];
+    if (nested > 64) throw new RangeError("Maximum call stack size exceeded");
     for (let p = up(t); p; p = up(p)) path.push(p);
     ev.target = ev.srcElement = t;
-    ev.eventPhase = 1;
-    for (let i = path.length - 1; i >= 0 && !ev.cancelBubble; i--) invoke(path[i], ev, true);
-    ev.eventPhase = 2;
-    if (!ev.cancelBubble) invoke(t, ev, null);
-    ev.eventPhase = 3;
-    for (let i = 0; ev.bubbles && i < path.length && !ev.cancelBubble; i++) invoke(path[i], ev, false);
+    nested++;
+    try {
+      ev.eventPhase = 1;
+      for (let i = path.length - 1; i >= 0 && !ev.cancelBubble; i--) invoke(path[i], ev, true);
+      ev.eventPhase = 2;
+      if (!ev.cancelBubble) invoke(t, ev, null);
+      ev.eventPhase = 3;
+      for (let i = 0; ev.bubbles && i < path.length && !ev.cancelBubble; i++) invoke(path[i], ev, false);
+    } finally { nested--; }
     ev.eventPhase = 0;
     ev.currentTarget = null;
     return !ev.defaultPrevented;
@@ -281,7 +288,7 @@ function (A) {
     for (const c of kids(n).slice()) detach(c);
     if (v != null && S(v) !== "") insert(n, new Text(v), null);
   }
-  function detach(n) { const p = n[K].par; if (p) kids(p).splice(kids(p).indexOf(n), 1), (n[K].par = null); }
+  function detach(n) { const p = n[K].par, i = p ? kids(p).indexOf(n) : -1; if (i >= 0) kids(p).splice(i, 1); n[K].par = null; }
   function insert(p, n, ref) {
     if (!(n instanceof Node)) throw new TypeError("Failed to execute 'appendChild' on 'Node': parameter 1 is not of type 'Node'.");
     if (n.nodeType === 11) { for (const c of kids(n).slice()) insert(p, c, ref); return n; }
@@ -325,7 +332,7 @@ function (A) {
   class Element extends Node {
     constructor() { super(); this[K].tag = pend || CEN.get(new.target) || "div"; }
     getAttribute(n) { return this[K].a[low(n)] ?? null; }
-    setAttribute(n, v) { setA(this, low(n), S(v)); }
+    setAttribute(n, v) { setA(this, low(n), T(v)); }
     removeAttribute(n) { delete this[K].a[low(n)]; }
     hasAttribute(n) { return low(n) in this[K].a; }
     hasAttributes() { return this.getAttributeNames().length > 0; }
@@ -382,28 +389,34 @@ function (A) {
     getOwnPropertyDescriptor: (t, p) => (kebab(p) in e[K].a ? { value: e[K].a[kebab(p)], writable: true, enumerable: true, configurable: true } : undefined),
   }); }
 
-  // Attributes: reflected as properties; URLs recorded when set on the elements that load, link
-  // to or submit to them (meta refresh too).
+  // Attributes: reflected as properties. URLs of the elements that load, link or submit to them
+  // are recorded once the element is in the document (images and media: as soon as set, as they
+  // load even outside it; a detached <a> parsing a URL for a script records nothing). Meta refresh too.
   const URLA = new Set("script.src img.src img.srcset iframe.src frame.src link.href a.href area.href form.action source.src source.srcset embed.src object.data video.src video.poster audio.src track.src input.src input.formaction button.formaction base.href".split(" "));
+  const NOW = /^(img|audio|video)$/;
   function setA(el, n, v) {
-    const s = el[K], t = s.tag;
+    const s = el[K];
     s.a[n] = v;
     if (n === "style") el.style.cssText = v;
-    if (URLA.has(t + "." + n)) {
-      for (const u of n === "srcset" ? v.split(",").map((x) => x.trim().split(/\s+/)[0]) : [v]) if (!inert && u.trim()[0] !== "#") net(t + "." + n, u, undefined, "dom");
-      if (t === "img" && n === "src") later(() => dispatch(el, mkEv("load")));
-      if (t === "script") runScript(el);
-    }
-    const m = t === "meta" && !inert && /refresh/i.test(s.a["http-equiv"]) && /url\s*=\s*['"]?([^'"]+)/i.exec(s.a.content || "");
-    if (m && (n === "content" || n === "http-equiv")) nav(m[1].trim(), "meta.refresh");
+    if (NOW.test(s.tag) || conn(el)) urls(el, n);
+    if (s.tag === "img" && n === "src") later(() => dispatch(el, mkEv("load")));
+    if (s.tag === "script" && n === "src") runScript(el);
+  }
+  /** Records the URLs in attribute n of el (in all of them without n). */
+  function urls(el, n) {
+    const s = el[K], t = s.tag, m = t === "meta" && /refresh/i.test(s.a["http-equiv"]) && /url\s*=\s*['"]?([^'"]+)/i.exec(s.a.content || "");
+    if (inert) return;
+    for (const k of n ? [n] : Object.keys(s.a)) if (URLA.has(t + "." + k))
+      for (const u of k === "srcset" ? s.a[k].split(",").map((x) => x.trim().split(/\s+/)[0]) : [s.a[k]]) if (u.trim()[0] !== "#") net(t + "." + k, u, undefined, "dom");
+    if (m && (!n || n === "content" || n === "http-equiv")) nav(m[1].trim(), "meta.refresh");
   }
   const attrProp = (d, get, set) => { const [p, a = p] = d.split(":"); acc(EP, p, function () { return get(this[K], a, this); }, function (v) { set(this, a, v); }); };
-  for (const d of ("id name rel title lang alt target method placeholder content autocomplete role charset integrity media sizes enctype accept pattern download allow sandbox srcdoc loading " +
+  for (const d of ("id name rel title lang alt target method placeholder autocomplete role charset integrity media sizes enctype accept pattern download allow sandbox srcdoc loading " +
     "min max step width height nonce dir label className:class htmlFor:for httpEquiv:http-equiv crossOrigin:crossorigin referrerPolicy:referrerpolicy frameBorder:frameborder defaultValue:value").split(" "))
     attrProp(d, (s, a) => s.a[a] ?? "", (e, a, v) => setA(e, a, S(v)));
   for (const d of "hidden disabled async defer required multiple autofocus selected open controls autoplay muted loop defaultChecked:checked readOnly:readonly noValidate:novalidate".split(" "))
     attrProp(d, (s, a) => a in s.a, (e, a, v) => (v ? setA(e, a, "") : delete e[K].a[a]));
-  for (const d of "src href action data poster formAction:formaction".split(" ")) attrProp(d, (s, a) => (s.a[a] === undefined ? (a === "action" ? href() : "") : resolve(s.a[a])), (e, a, v) => setA(e, a, S(v)));
+  for (const d of "src href action data poster formAction:formaction".split(" ")) attrProp(d, (s, a) => (s.a[a] === undefined ? (a === "action" ? href() : "") : resolve(s.a[a])), (e, a, v) => setA(e, a, T(v)));
   const FIELD = /^(input|select|textarea|button|fieldset|output|object)$/;
   props(Element, {
     type: (e) => e[K].a.type ?? (e[K].tag === "input" ? "text" : e[K].tag === "button" ? "submit" : ""), text,
@@ -467,6 +480,7 @@ function (A) {
   }
   function onConnect(el) {
     const t = el[K].tag;
+    if (!NOW.test(t)) urls(el);
     if (t === "script") runScript(el);
     else if (/^(iframe|frame|embed|object)$/.test(t) || (t === "link" && el[K].a.href)) later(() => dispatch(el, mkEv("load")));
   }
@@ -758,7 +772,7 @@ function (A) {
         upload: new XMLHttpRequestEventTarget(), onreadystatechange: null, onload: null, onloadend: null, onloadstart: null, onprogress: null, onerror: null, onabort: null, ontimeout: null });
       hid(this, K, { h: {} });
     }
-    open(m, u, async) { Object.assign(this[K], { m: S(m).toUpperCase(), u: S(u), async: async !== false }); this.readyState = 1; fire(this, mkEv("readystatechange")); }
+    open(m, u, async) { Object.assign(this[K], { m: S(m).toUpperCase(), u: T(u), async: async !== false }); this.readyState = 1; fire(this, mkEv("readystatechange")); }
     setRequestHeader(k, v) { this[K].h[S(k)] = S(v); }
     send(b) {
       const st = this[K];
@@ -828,7 +842,7 @@ function (A) {
   // ---- workers & service worker ------------------------------------------------------------
   // blob: and data: workers run in this realm inside `with (scope)`, so that their globals (self,
   // onmessage, postMessage, importScripts) are the worker's; other worker URLs are recorded.
-  const GenFn = Object.getPrototypeOf(function* () {}).constructor; // compiles without recording twice
+  const GenFn = A.original.GeneratorFunction; // compiles without recording the code a second time
   function spawn(owner, api, url, port) {
     const u = S(url), code = localCode(u), st = { W: null, dead: false };
     if (code === null) net(api, u); else emit("other", api, [u]);
@@ -1005,7 +1019,7 @@ function (A) {
     const user = ACT.includes(type), ts = new Set(/install|activate|message/.test(type) ? [G] : [doc, G]), waits = [];
     if (user) for (const t of TARGETS.concat(ALL.filter((e) => "on" + type in e[K].a || Object.prototype.hasOwnProperty.call(e, "on" + type)))) if (t instanceof Node) ts.add(t);
     waits.n = 0;
-    for (const t of ts) {
+    for (const t of ts) call(() => {
       const ev = envEvent(type), own = !user || (t !== G && t !== doc);
       ev.isTrusted = true;
       ev.target = ev.srcElement = own ? (/load|DOMContent/.test(type) ? doc : t) : type === "submit" ? card : cardInput;
@@ -1014,15 +1028,16 @@ function (A) {
       waits.n += n;
       if (n && user && own && !ev.defaultPrevented) defaultAction(t, type);
       if (ev[WU]) waits.push(...ev[WU]);
-    }
+    }, null, [], "environment");
     return waits;
   }
   /** Whether anything listens to `type` that the environment has not given it yet. */
   const wants = (type) => TARGETS.some((t) => (t === G || t instanceof Node) && (LIS.get(t)[type] || []).some((r) => !r.done)) ||
     [G, doc, ...ALL].some((e) => { try { return e["on" + type] != null || (e[K] && "on" + type in e[K].a); } catch (x) { return false; } });
   const ready = (s) => ((readyState = s), fire(doc, mkEv("readystatechange")));
-  // Round 1, on the virtual clock among the script's timers: the page loads once the script's top
-  // level is done, the user starts typing a second later.
+  // Round 1, on the virtual clock among the script's timers (phases come only after the driver has
+  // stopped every interval, after 20 runs): the page loads once the script's top level is done,
+  // the user starts typing a second later (a keylogger's 2 s flush interval still runs).
   later(() => {
     curScript = null;
     ready("interactive");

@@ -2,16 +2,15 @@
 // cwd /home/user/project). Globals: require, module, exports, __filename, __dirname, global, process, Buffer,
 // URL(SearchParams), TextEncoder/TextDecoder, fetch. The built-in modules are fakes that record what the
 // script does: processes started, files written (an in-memory file system seeded with a home directory and
-// fake secrets), HTTP(S) requests and the data sent, TCP connections, DNS look-ups. Unknown modules are
+// fake secrets), HTTP(S) requests and the data sent, TCP connections, DNS look-ups. Other modules are
 // recording stand-ins (A.stub).
 function (A) {
-  const G = A.global, S = A.str, emit = A.emit, apply = Reflect.apply, O = Object, P = Promise;
-  const isFn = (f) => typeof f === "function", rnd = Math.random, floor = Math.floor, min = Math.min;
+  const G = A.global, S = A.str, emit = A.emit, apply = Reflect.apply, O = Object, P = Promise, min = Math.min, floor = Math.floor;
+  const isFn = (f) => typeof f === "function", rnd = Math.random, def = (o, k, v) => O.defineProperty(o, k, { value: v, writable: true, configurable: true });
   const HOME = "/home/user", USER = "user", HOST = "dev-laptop", NODE = "/usr/local/bin/node", VERSION = "v22.11.0";
   let cwd = HOME + "/project";
-  const def = (o, k, v) => O.defineProperty(o, k, { value: v, writable: true, configurable: true });
 
-  // ---- calling the script back --------------------------------------------------------------------------
+  // ---- calling the script back ------------------------------------------------------------------------------
   // What a callback throws is reported (through A.callback), never propagated into the environment; only
   // process.exit()'s signal unwinds, up to the driver (whose loops have stopped by then).
   function rethrow() {
@@ -30,7 +29,7 @@ function (A) {
     try { return apply(fn, this, arguments); } catch (e) { if (!A.isExit(e)) throw e; }
   };
   const later = (fn) => A.setTimer(guard(fn), 0, [], false, "io"); // completes like I/O: a 0 ms virtual timer
-  const soon = (fn, self, args, where) => later(() => call(fn, self, args, where));
+  const soon = (fn, self, args, where) => isFn(fn) && later(() => call(fn, self, args, where));
   const then = P.prototype.then, micro = (fn) => apply(then, P.resolve(), [guard(fn)]);
   // Node's timers return objects (`setTimeout(...).unref()` is common).
   class Timeout {
@@ -38,7 +37,6 @@ function (A) {
     ref() { return this; }
     unref() { return this; }
     hasRef() { return true; }
-    refresh() { return this; }
     close() { A.clearTimer(this._id); return this; }
     [Symbol.toPrimitive]() { return this._id; }
   }
@@ -47,7 +45,7 @@ function (A) {
   const timers = { setTimeout: (f, ms, ...a) => timer(f, ms, a, false, "setTimeout"), setInterval: (f, ms, ...a) => timer(f, ms, a, true, "setInterval"),
     setImmediate: (f, ...a) => timer(f, 0, a, false, "setImmediate"), clearTimeout: clear, clearInterval: clear, clearImmediate: clear };
 
-  // ---- events ---------------------------------------------------------------------------------------------
+  // ---- events -----------------------------------------------------------------------------------------------
   const LS = new WeakMap();
   function lst(e, n) {
     if (!LS.has(e)) LS.set(e, new Map());
@@ -81,7 +79,7 @@ function (A) {
   O.assign(EventEmitter, { EventEmitter, defaultMaxListeners: 10, once: (e, n) => new P((ok) => e.once(n, (...a) => ok(a))) });
   const inherits = (C, B) => (O.setPrototypeOf(C.prototype, B.prototype), (C.super_ = B));
 
-  // ---- Buffer: a Uint8Array with Node's encodings; typed-array methods (subarray, map...) make Buffers ------
+  // ---- Buffer: a Uint8Array with Node's encodings; typed-array methods (subarray, map...) make Buffers --------
   class FB extends Uint8Array {}
   function Buffer(a, e, n) {
     return typeof a === "number" ? new FB(a) : Buffer.from(a, e, n);
@@ -114,45 +112,43 @@ function (A) {
     return o;
   }
   function unutf8(b) {
-    const u = [], cont = (i) => (b[i] & 0xc0) === 0x80;
+    const u = [];
     for (let i = 0; i < b.length; ) {
-      const c = b[i];
-      let cp = c < 0x80 ? c : 0xfffd, n = 1, v;
-      if (c >= 0xc2 && c < 0xe0 && cont(i + 1)) (cp = ((c & 31) << 6) | (b[i + 1] & 63)), (n = 2);
-      else if (c >= 0xe0 && c < 0xf0 && cont(i + 1) && cont(i + 2)) {
-        v = ((c & 15) << 12) | ((b[i + 1] & 63) << 6) | (b[i + 2] & 63);
-        if (v >= 0x800 && (v < 0xd800 || v >= 0xe000)) (cp = v), (n = 3);
-      } else if (c >= 0xf0 && c < 0xf5 && cont(i + 1) && cont(i + 2) && cont(i + 3)) {
-        v = ((c & 7) << 18) | ((b[i + 1] & 63) << 12) | ((b[i + 2] & 63) << 6) | (b[i + 3] & 63);
-        if (v >= 0x10000 && v < 0x110000) (cp = v), (n = 4);
-      }
-      i += n;
-      cp > 0xffff ? u.push(0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + (cp & 1023)) : u.push(cp);
+      // the sequence's length and value bits by its first byte; invalid bytes become U+FFFD one by one
+      const c = b[i], n = c < 0x80 ? 1 : c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
+      let cp = n === 1 ? c : c & (0xff >> (n + 1)), k = 1;
+      for (; k < n && (b[i + k] & 0xc0) === 0x80; k++) cp = (cp << 6) | (b[i + k] & 63);
+      const ok = n && k === n && cp >= [0, 0, 0x80, 0x800, 0x10000][n] && cp < 0x110000 && (cp < 0xd800 || cp >= 0xe000);
+      i += ok ? n : 1;
+      if (!ok) u.push(0xfffd);
+      else if (cp > 0xffff) u.push(0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + (cp & 1023));
+      else u.push(cp);
     }
     return chars(u);
   }
   function encode(s, e) {
     s = S(s);
     const o = [], E = enc(e);
+    if (E === "utf8") return new FB(utf8(s));
     if (E === "hex") for (let i = 0; /^[0-9a-f]{2}$/i.test(s.substr(i, 2)); i += 2) o.push(parseInt(s.substr(i, 2), 16));
-    else if (E[0] === "b") {
+    else if (E === "latin1") for (let i = 0; i < s.length; i++) o.push(s.charCodeAt(i));
+    else if (E === "utf16le") for (let i = 0; i < s.length; i++) o.push(s.charCodeAt(i) & 255, s.charCodeAt(i) >> 8);
+    else {
       let acc = 0, n = 0;
       for (const ch of s.replace(/=.*/s, "")) {
-        if (!O.hasOwn(B64I, ch)) continue; // lenient, as Node: other characters are skipped
+        if (!O.hasOwn(B64I, ch)) continue; // as Node: other characters are skipped
         acc = ((acc << 6) | B64I[ch]) & 0xffffff;
         if ((n += 6) >= 8) o.push((acc >> (n -= 8)) & 255);
       }
-    } else if (E === "latin1") for (let i = 0; i < s.length; i++) o.push(s.charCodeAt(i));
-    else if (E === "utf16le") for (let i = 0; i < s.length; i++) o.push(s.charCodeAt(i) & 255, s.charCodeAt(i) >> 8);
-    else return new FB(utf8(s));
+    }
     return new FB(o);
   }
   function decode(b, e) {
     const E = enc(e);
+    if (E === "utf8") return unutf8(b);
     if (E === "hex") return Array.from(b, (x) => (x < 16 ? "0" : "") + x.toString(16)).join("");
     if (E === "latin1") return chars(Array.from(b));
     if (E === "utf16le") return chars(Array.from({ length: b.length >> 1 }, (x, i) => b[2 * i] | (b[2 * i + 1] << 8)));
-    if (E === "utf8") return unutf8(b);
     let s = "";
     for (let i = 0; i < b.length; i += 3) {
       const n = (b[i] << 16) | ((b[i + 1] | 0) << 8) | (b[i + 2] | 0);
@@ -161,23 +157,17 @@ function (A) {
     return E === "base64" ? s : s.replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
   }
   // The bytes of what a script writes or sends (a view, not a copy), and their text.
-  function bytes(d, e) {
-    if (typeof d === "string") return encode(d, e);
-    if (d instanceof ArrayBuffer) return new FB(d);
-    return ArrayBuffer.isView(d) ? new FB(d.buffer, d.byteOffset, d.byteLength) : encode(S(d));
-  }
-  const text = (d) => (typeof d === "string" ? d : decode(bytes(d)));
-  const none = () => new FB(0), cat = (l) => Buffer.concat(l);
+  const bytes = (d, e) => (typeof d === "string" ? encode(d, e) : d instanceof ArrayBuffer ? new FB(d) :
+    ArrayBuffer.isView(d) ? new FB(d.buffer, d.byteOffset, d.byteLength) : encode(S(d)));
+  const text = (d) => (typeof d === "string" ? d : decode(bytes(d))), none = () => new FB(0), cat = (l) => Buffer.concat(l);
   O.assign(Buffer, { poolSize: 8192,
     from(v, e, n) {
       if (typeof v === "string") return encode(v, e);
       if (v instanceof ArrayBuffer || (typeof SharedArrayBuffer === "function" && v instanceof SharedArrayBuffer)) return new FB(v, e | 0, n);
       if (v instanceof DataView) return new FB(bytes(v));
-      if (v && typeof v === "object") {
-        if (v.type === "Buffer" && Array.isArray(v.data)) return new FB(v.data);
-        if (ArrayBuffer.isView(v) || typeof v.length === "number" || isFn(v[Symbol.iterator])) return new FB(v);
-        if (v.valueOf() !== v && v.valueOf() != null) return Buffer.from(v.valueOf(), e, n);
-      }
+      if (v && v.type === "Buffer" && Array.isArray(v.data)) return new FB(v.data);
+      if (v && typeof v === "object" && (ArrayBuffer.isView(v) || typeof v.length === "number" || isFn(v[Symbol.iterator]))) return new FB(v);
+      if (v && typeof v === "object" && v.valueOf() !== v && v.valueOf() != null) return Buffer.from(v.valueOf(), e, n);
       throw new TypeError("The first argument must be of type string or an instance of Buffer, ArrayBuffer, or Array or an Array-like Object.");
     },
     alloc: (n, f, e) => (f === undefined ? new FB(n) : new FB(n).fill(f, 0, n, e)), allocUnsafe: (n) => new FB(n), allocUnsafeSlow: (n) => new FB(n),
@@ -226,11 +216,10 @@ function (A) {
     },
     includes(v, f, e) { return this.indexOf(v, f, e) !== -1; } });
   BP.toLocaleString = BP.toString;
-  // readUInt32LE, writeInt16BE, readDoubleLE... (and the readUint* spellings)
-  for (const [n, size, dv] of [["UInt8", 1, "Uint8"], ["Int8", 1, "Int8"], ["UInt16", 2, "Uint16"], ["Int16", 2, "Int16"], ["UInt32", 4, "Uint32"],
-    ["Int32", 4, "Int32"], ["Float", 4, "Float32"], ["Double", 8, "Float64"], ["BigUInt64", 8, "BigUint64"], ["BigInt64", 8, "BigInt64"]])
+  // readUInt32LE, writeInt16BE, readDoubleLE... (also spelled readUint32LE)
+  for (const [n, size] of [["UInt8", 1], ["Int8", 1], ["UInt16", 2], ["Int16", 2], ["UInt32", 4], ["Int32", 4], ["Float", 4], ["Double", 8], ["BigUInt64", 8], ["BigInt64", 8]])
     for (const le of size > 1 ? ["LE", "BE"] : [""]) {
-      const view = (b) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+      const dv = n.replace("UInt", "Uint").replace(/^Float$/, "Float32").replace("Double", "Float64"), view = (b) => new DataView(b.buffer, b.byteOffset, b.byteLength);
       for (const name of [n, n.replace("UInt", "Uint")]) {
         BP["read" + name + le] = function (o = 0) { return view(this)["get" + dv](o, le === "LE"); };
         BP["write" + name + le] = function (v, o = 0) { view(this)["set" + dv](o, v, le === "LE"); return o + size; };
@@ -239,15 +228,14 @@ function (A) {
   class TextEncoder {
     get encoding() { return "utf-8"; }
     encode(s = "") { return new Uint8Array(utf8(S(s))); }
-    encodeInto(s, d) { const b = utf8(S(s)).slice(0, d.length); d.set(b); return { read: S(s).length, written: b.length }; }
   }
   class TextDecoder {
-    constructor(e = "utf-8", o) { this._e = enc(/1252|8859-1/.test(S(e)) ? "latin1" : e); this._bom = !(o && o.ignoreBOM); }
+    constructor(e = "utf-8") { this._e = enc(/1252|8859-1/.test(S(e)) ? "latin1" : e); }
     get encoding() { return { utf8: "utf-8", latin1: "windows-1252", utf16le: "utf-16le" }[this._e] || this._e; }
-    decode(b) { const s = b === undefined ? "" : decode(bytes(b), this._e); return this._bom && s[0] === "\ufeff" ? s.slice(1) : s; }
+    decode(b) { return b === undefined ? "" : decode(bytes(b), this._e).replace(/^\ufeff/, ""); }
   }
 
-  // ---- streams: pipe(), 'data'/'end'/'readable', async iteration, custom read/write/transform ---------------
+  // ---- streams: pipe(), 'data'/'end'/'readable', async iteration, custom read/write/transform ------------------
   function Readable(o) {
     this._q = [];
     this.readable = true;
@@ -270,16 +258,17 @@ function (A) {
       return this;
     },
     _kick() {
-      if (this._sched || this._done) return;
-      this._sched = true;
-      later(() => ((this._sched = false), this._drain()));
+      if (!this._sched && !this._done) (this._sched = true), later(() => ((this._sched = false), this._drain()));
     },
     _drain() {
       if (this._done) return;
       if (!this._eof && !this._q.length) call(this._read, this, [16384], "stream read");
       if (this.listenerCount("readable")) {
         if (this._q.length || this._eof) fire(this, "readable"); // its listener read()s
-      } else while (this._q.length) { const c = this._q.shift(); fire(this, "data", this._enc && c instanceof Uint8Array ? decode(c, this._enc) : c); }
+      } else while (this._q.length) {
+        const c = this._q.shift();
+        fire(this, "data", this._enc && c instanceof Uint8Array ? decode(c, this._enc) : c);
+      }
       if (this._eof && !this._q.length) (this._done = true), (this.readable = false), fire(this, "end"), fire(this, "close");
     },
     read() {
@@ -320,7 +309,7 @@ function (A) {
     (async () => { for await (const x of it) r.push(x); r.push(null); })().catch((e) => r.destroy(e));
     return r;
   };
-  const src = (...chunks) => {
+  const src = (...chunks) => { // a readable of these chunks
     const r = new Readable();
     chunks.forEach((c) => c.length && r.push(c));
     r.push(null);
@@ -341,7 +330,7 @@ function (A) {
       if (this._ended) return later(() => fire(this, "error", new Error("write after end"))), false;
       if (typeof c === "string" && !this._obj) c = encode(c, e);
       call(this._write, this, [c, this._obj ? e : "buffer", (err) => err && later(() => fire(this, "error", err))], "stream write");
-      if (cb) soon(cb, this, []);
+      soon(cb, this, []);
       return true;
     },
     end(c, e, cb) {
@@ -349,12 +338,11 @@ function (A) {
       else if (isFn(e)) (cb = e), (e = undefined);
       if (c != null) this.write(c, e);
       if (cb) this.once("finish", cb);
-      if (!this._ended) {
-        this._ended = true;
-        this.writable = false;
-        const fin = () => later(() => (fire(this, "finish"), fire(this, "close")));
-        this._final ? call(this._final, this, [fin], "stream final") : fin();
-      }
+      if (this._ended) return this;
+      this._ended = true;
+      this.writable = false;
+      const fin = () => later(() => (fire(this, "finish"), fire(this, "close")));
+      this._final ? call(this._final, this, [fin], "stream final") : fin();
       return this;
     },
     close(cb) { this.end(); if (cb) this.once("close", cb); },
@@ -402,12 +390,12 @@ function (A) {
   O.assign(Stream, { Stream, Readable, Writable, Duplex, Transform, PassThrough, pipeline, finished,
     promises: { pipeline: (...s) => new P((ok, no) => pipeline(...s, (e) => (e ? no(e) : ok()))), finished: (s) => new P((ok) => finished(s, ok)) } });
 
-  // ---- path (POSIX) -----------------------------------------------------------------------------------------
+  // ---- path (POSIX) -------------------------------------------------------------------------------------------
   function str(p) {
     if (typeof p !== "string") throw new TypeError('The "path" argument must be of type string. Received ' + typeof p);
     return p;
   }
-  function segs(p, absolute) { // the segments of a path, "." and ".." resolved
+  function segs(p, absolute) { // a path's segments, "." and ".." resolved
     const o = [];
     for (const s of p.split("/"))
       if (s === "..") o.length && o[o.length - 1] !== ".." ? o.pop() : absolute || o.push(s);
@@ -445,115 +433,89 @@ function (A) {
       return [...a.slice(i).map(() => ".."), ...b.slice(i)].join("/");
     },
     parse(p) {
-      const base = basename(p), ext = extname(p), dir = dirname(p);
-      return { root: p[0] === "/" ? "/" : "", dir: p.includes("/") ? dir : "", base, ext, name: ext ? base.slice(0, -ext.length) : base };
+      const base = basename(p), ext = extname(p);
+      return { root: p[0] === "/" ? "/" : "", dir: p.includes("/") ? dirname(p) : "", base, ext, name: ext ? base.slice(0, -ext.length) : base };
     },
     format: (o) => { const d = o.dir || o.root || ""; return d + (d && d !== o.root ? "/" : "") + (o.base || (o.name || "") + (o.ext || "")); } };
   pathMod.posix = pathMod.win32 = pathMod; // win32 paths are not emulated
 
-  // ---- WHATWG URL, URLSearchParams, querystring, the legacy url API ---------------------------------------
+  // ---- URL (WHATWG; no IDNA or numeric IPv4 forms), URLSearchParams, querystring, the legacy url API -------------
   const DEFPORT = { "http:": "80", "https:": "443", "ws:": "80", "wss:": "443", "ftp:": "21", "file:": "" };
-  const special = (u) => O.hasOwn(DEFPORT, u.protocol), bad = () => new TypeError("Invalid URL");
+  const special = (p) => O.hasOwn(DEFPORT, p), bad = () => new TypeError("Invalid URL");
   const pct = (re) => (s) => S(s).replace(re, (c) => { try { return encodeURIComponent(c); } catch (e) { return "%EF%BF%BD"; } });
-  const encPath = pct(/[\0- "#<>?`{}\u{7f}-\u{10ffff}]/gu), encQuery = pct(/[\0- "#<>'\u{7f}-\u{10ffff}]/gu);
-  const encHash = pct(/[\0- "<>`\u{7f}-\u{10ffff}]/gu), encUser = pct(/[\0- "#<>?`{}/:;=@[\\\]^|\u{7f}-\u{10ffff}]/gu);
-  const unpct = (s) => S(s).replace(/(%[0-9a-f]{2})+/gi, (m) => { try { return decodeURIComponent(m); } catch (e) { return m; } });
-  // A URL record: protocol, username, password, hostname, port, pathname, query/fragment (null: absent), host (has one).
-  function authority(u, r) {
-    const end = r.search(/[/?#]/), a = end < 0 ? r : r.slice(0, end), at = a.lastIndexOf("@"), ui = a.slice(0, Math.max(at, 0));
-    if (at >= 0) (u.username = encUser(ui.replace(/:.*/s, ""))), (u.password = ui.includes(":") ? encUser(ui.replace(/^[^:]*:/, "")) : "");
-    const [, h, port = ""] = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/s.exec(a.slice(at + 1)), host = unpct(h).toLowerCase();
-    if (/[\0- #%/:<>?@[\\\]^|]/.test(host.replace(/^\[[0-9a-f:.]*\]$/, "")) || (!host && special(u) && u.protocol !== "file:")) throw bad();
-    if (!/^\d*$/.test(port) || +port > 65535) throw bad();
-    O.assign(u, { hostname: host, port: port && S(+port) !== DEFPORT[u.protocol] ? S(+port) : "", host: true });
-    return end < 0 ? "" : r.slice(end);
-  }
-  function tail(u, r) {
-    const h = r.indexOf("#"), q = (h < 0 ? r : r.slice(0, h)).indexOf("?");
-    if (h >= 0) (u.fragment = encHash(r.slice(h + 1))), (r = r.slice(0, h));
-    if (q >= 0) (u.query = encQuery(r.slice(q + 1))), (r = r.slice(0, q));
-    if (r[0] !== "/" && (special(u) || (u.host && r))) r = "/" + r;
-    if (r[0] !== "/") return void (u.pathname = encHash(r)); // an opaque path (mailto:, data:, javascript:)
-    const out = [], s = r.split("/").slice(1);
-    s.forEach((x, i) => { // dot segments; a trailing one leaves a directory path ("/a/b/.." is "/a/")
+  const escURL = pct(/[\0- "<>`{}\u{7f}-\u{10ffff}]/gu), unpct = (s) => S(s).replace(/(%[0-9a-f]{2})+/gi, (m) => { try { return decodeURIComponent(m); } catch (e) { return m; } });
+  const authOf = (u) => (u.username || u.password ? u.username + (u.password ? ":" + u.password : "") + "@" : "") + u.hostname + (u.port ? ":" + u.port : "");
+  const href = (u) => u.protocol + (u.host ? "//" + authOf(u) : "") + u.pathname + u.search + u.hash;
+  // A URL record: protocol, username, password, hostname, port, pathname, search, hash; host: it has an authority.
+  function parseURL(s, base) {
+    s = S(s).replace(/^[\0- ]+|[\0- ]+$/g, "").replace(/[\t\n\r]/g, "");
+    if (!/^[a-z][a-z\d+.-]*:/i.test(s)) { // relative: made absolute with the base
+      if (base === undefined) throw bad();
+      const b = base instanceof URL ? base._u : parseURL(base), a = b.protocol + (b.host ? "//" + authOf(b) : "");
+      if (special(b.protocol)) s = s.replace(/\\/g, "/");
+      s = s.startsWith("//") ? b.protocol + s : s[0] === "/" ? a + s : s[0] === "?" ? a + b.pathname + s :
+        s[0] === "#" || !s ? a + b.pathname + b.search + s : a + b.pathname.replace(/[^/]*$/, "") + s;
+    }
+    const m = /^([^:]*:)(.*)$/s.exec(s), protocol = m[1].toLowerCase(), sp = special(protocol), r = sp ? m[2].replace(/\\/g, "/") : m[2];
+    const u = { protocol, username: "", password: "", hostname: "", port: "", host: protocol === "file:" };
+    const a = (sp && protocol !== "file:" ? /^\/*([^/?#]*)(.*)$/s : /^\/\/([^/?#]*)(.*)$/s).exec(r), at = a ? a[1].lastIndexOf("@") : -1;
+    if (a) {
+      if (at >= 0) [u.username, u.password = ""] = a[1].slice(0, at).split(/:(.*)/s, 2).map(escURL);
+      const hp = /^(\[[\d:a-f.]*\]|[^:[\]]*)(?::(\d*))?$/i.exec(a[1].slice(at + 1)), host = hp && unpct(hp[1]).toLowerCase();
+      if (!hp || /[\0- #%/:<>?@[\\\]^|]/.test(host.replace(/^\[.*\]$/, "")) || (!host && sp && protocol !== "file:") || +hp[2] > 65535) throw bad();
+      O.assign(u, { hostname: host, port: hp[2] && S(+hp[2]) !== DEFPORT[protocol] ? S(+hp[2]) : "", host: true });
+    }
+    const [, path, search = "", hash = ""] = /^([^?#]*)(\?[^#]*)?(#.*)?$/s.exec(a ? a[2] : r);
+    O.assign(u, { search: search.length > 1 ? escURL(search) : "", hash: hash.length > 1 ? escURL(hash) : "" });
+    if (path[0] !== "/" && !u.host && !sp) return O.assign(u, { pathname: escURL(path) }); // an opaque path (mailto:, data:)
+    const out = [], seg = path.split("/").slice(path[0] === "/" ? 1 : 0);
+    seg.forEach((x, i) => { // dot segments; a trailing one leaves a directory path ("/a/b/.." is "/a/")
       const dots = /^(\.|%2e){1,2}$/i.test(x) ? x.replace(/%2e/gi, ".").length : 0;
       if (dots === 2) out.pop();
       if (!dots) out.push(x);
-      else if (i === s.length - 1) out.push("");
+      else if (i === seg.length - 1) out.push("");
     });
-    u.pathname = encPath("/" + out.join("/"));
+    return O.assign(u, { pathname: escURL("/" + out.join("/")) });
   }
-  function parseURL(input, base) {
-    let s = S(input).replace(/^[\0- ]+|[\0- ]+$/g, "").replace(/[\t\n\r]/g, ""), r;
-    const u = { protocol: "", username: "", password: "", hostname: "", port: "", pathname: "", query: null, fragment: null, host: false };
-    const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(s);
-    if (m) {
-      u.protocol = m[1].toLowerCase() + ":";
-      r = special(u) ? s.slice(m[0].length).replace(/\\/g, "/") : s.slice(m[0].length);
-      if (u.protocol === "file:") (u.host = true), r.startsWith("//") && (r = authority(u, r.slice(2)));
-      else if (special(u)) r = authority(u, r.replace(/^\/*/, ""));
-      else if (r.startsWith("//")) r = authority(u, r.slice(2));
-    } else {
-      if (base === undefined) throw bad();
-      const b = base instanceof URL ? base._u : parseURL(base);
-      O.assign(u, b, { query: null, fragment: null, params: null });
-      if (special(b)) s = s.replace(/\\/g, "/");
-      if (s.startsWith("//")) (u.username = u.password = ""), (r = authority(u, special(u) ? s.replace(/^\/*/, "") : s.slice(2)));
-      else if (s[0] === "/") r = s;
-      else if (s[0] === "?") r = b.pathname + s;
-      else if (s[0] === "#" || !s) r = b.pathname + (b.query !== null ? "?" + b.query : "") + s;
-      else r = b.pathname.slice(0, b.pathname.lastIndexOf("/") + 1) + s;
-    }
-    tail(u, r);
-    return u;
-  }
-  const hostport = (u) => u.hostname + (u.port ? ":" + u.port : "");
-  const href = (u) => u.protocol + (u.host ? "//" + (u.username || u.password ? u.username + (u.password ? ":" + u.password : "") + "@" : "") + hostport(u) : "") +
-    u.pathname + (u.query !== null ? "?" + u.query : "") + (u.fragment !== null ? "#" + u.fragment : "");
   class URL {
     constructor(u, base) { def(this, "_u", parseURL(u, base)); }
     get href() { return href(this._u); }
-    set href(v) { O.assign(this._u, parseURL(v)); this._sp(); }
-    get origin() { return special(this._u) && this._u.protocol !== "file:" ? this._u.protocol + "//" + this.host : "null"; }
-    get host() { return hostport(this._u); }
-    get search() { return this._u.query ? "?" + this._u.query : ""; }
-    get hash() { return this._u.fragment ? "#" + this._u.fragment : ""; }
+    set href(v) { this._set(parseURL(v)); }
+    get origin() { return special(this._u.protocol) && this._u.protocol !== "file:" ? this._u.protocol + "//" + this.host : "null"; }
+    get host() { return this._u.hostname + (this._u.port ? ":" + this._u.port : ""); }
     get searchParams() {
-      if (!this._u.params) def((this._u.params = new URLSearchParams(this.search)), "_u", this._u);
+      if (!this._u.params) def((this._u.params = new URLSearchParams(this._u.search)), "_u", this._u);
       return this._u.params;
     }
-    _sp() { if (this._u.params) this._u.params._l = new URLSearchParams(this.search)._l; }
+    _set(u) { O.assign(this._u, u); if (this._u.params) this._u.params._l = new URLSearchParams(this._u.search)._l; }
     toString() { return this.href; }
     toJSON() { return this.href; }
     static canParse(u, b) { try { return !!parseURL(u, b); } catch (e) { return false; } }
   }
-  // Setting a component re-parses the URL written with it (invalid results are ignored, as in browsers).
+  // Setting a part re-parses the URL written with it; an invalid result is ignored, as in browsers.
   for (const k of ["protocol", "username", "password", "host", "hostname", "port", "pathname", "search", "hash"])
-    O.defineProperty(URL.prototype, k, { configurable: true, get: O.getOwnPropertyDescriptor(URL.prototype, k)?.get || function () { return this._u[k]; },
+    O.defineProperty(URL.prototype, k, { configurable: true, get: k === "host" ? O.getOwnPropertyDescriptor(URL.prototype, k).get : function () { return this._u[k]; },
       set(v) {
         const u = { ...this._u }, x = S(v);
-        if (k === "search" || k === "hash") u[k === "search" ? "query" : "fragment"] = x.replace(/^[?#]/, "") || null;
-        else if (k === "host") [u.hostname, u.port = ""] = x.split(":");
-        else if (k === "protocol") u.protocol = x.replace(/:?$/, ":");
-        else if (k === "pathname") u.pathname = (x[0] === "/" || !u.host ? "" : "/") + x.replace(/[?#]/g, encodeURIComponent);
-        else u[k] = x;
-        try { O.assign(this._u, parseURL(href(u))); this._sp(); } catch (e) {}
+        if (k === "host") [u.hostname, u.port = ""] = x.split(":");
+        else if (k === "search" || k === "hash") u[k] = x && (k === "search" ? "?" : "#") + x.replace(/^[?#]/, "");
+        else u[k] = k === "protocol" ? x.replace(/:?$/, ":") : k === "pathname" ? (x[0] === "/" ? "" : "/") + x.replace(/[?#]/g, encodeURIComponent) : x;
+        try { this._set(parseURL(href(u))); } catch (e) {}
       } });
   const formEnc = (s) => pct(/[^*\-._0-9A-Za-z ]/gu)(s).replace(/ /g, "+"), formDec = (s) => unpct(s.replace(/\+/g, " "));
   class URLSearchParams {
     constructor(init) {
       def(this, "_l", []);
       if (init && typeof init === "object") for (const [k, v] of isFn(init[Symbol.iterator]) ? init : O.entries(init)) this._l.push([S(k), S(v)]);
-      else if (init != null)
-        for (const p of S(init).replace(/^\?/, "").split("&")) if (p) this._l.push([formDec(p.replace(/=.*/s, "")), p.includes("=") ? formDec(p.replace(/^[^=]*=/, "")) : ""]);
+      else for (const p of S(init == null ? "" : init).replace(/^\?/, "").split("&")) if (p) this._l.push([formDec(p.replace(/=.*/s, "")), formDec(p.replace(/^[^=]*=?/, ""))]);
     }
-    _up() { if (this._u) this._u.query = this.toString() || null; }
+    _up() { if (this._u) this._u.search = this._l.length ? "?" + this : ""; }
     get size() { return this._l.length; }
     append(k, v) { this._l.push([S(k), S(v)]); this._up(); }
-    delete(k, v) { this._l = this._l.filter((x) => x[0] !== S(k) || (v !== undefined && x[1] !== S(v))); this._up(); }
+    delete(k) { this._l = this._l.filter((x) => x[0] !== S(k)); this._up(); }
     get(k) { const x = this._l.find((x) => x[0] === S(k)); return x ? x[1] : null; }
     getAll(k) { return this._l.filter((x) => x[0] === S(k)).map((x) => x[1]); }
-    has(k, v) { return this._l.some((x) => x[0] === S(k) && (v === undefined || x[1] === S(v))); }
+    has(k) { return this._l.some((x) => x[0] === S(k)); }
     set(k, v) {
       const i = this._l.findIndex((x) => x[0] === S(k));
       if (i < 0) return this.append(k, v);
@@ -602,14 +564,14 @@ function (A) {
   }
   const urlMod = { URL, URLSearchParams, parse: urlParse, format: urlFormat, domainToASCII: (d) => S(d).toLowerCase(), domainToUnicode: S,
     resolve: (f, t) => { try { return new URL(t, new URL(f, "resolve:/")).href.replace(/^resolve:/, ""); } catch (e) { return S(t); } },
-    fileURLToPath: (u) => unpct((u instanceof URL ? u : new URL(S(u))).pathname), pathToFileURL: (p) => new URL("file://" + encPath(resolve(S(p)))) };
+    fileURLToPath: (u) => unpct((u instanceof URL ? u : new URL(S(u))).pathname), pathToFileURL: (p) => new URL("file://" + escURL(resolve(S(p)))) };
 
-  // ---- util -----------------------------------------------------------------------------------------------
+  // ---- util ---------------------------------------------------------------------------------------------------
   function inspect(v, o, depth = 0, seen = []) {
     if (typeof v === "string") return "'" + v.replace(/[\\']/g, "\\$&").replace(/\n/g, "\\n") + "'";
     if (typeof v === "bigint") return v + "n";
-    if (v === null || (typeof v !== "object" && !isFn(v))) return S(v);
     if (isFn(v)) return "[Function: " + (S(v.name) || "(anonymous)") + "]";
+    if (v === null || typeof v !== "object") return S(v);
     if (v instanceof Error) return S(v.stack || v);
     if (v instanceof FB) return "<Buffer" + decode(v.subarray(0, 50), "hex").replace(/../g, " $&") + (v.length > 50 ? " ... " + (v.length - 50) + " more bytes" : "") + ">";
     if (v instanceof Date || v instanceof RegExp || v instanceof URL) return isFn(v.toISOString) && !isNaN(v) ? v.toISOString() : S(v);
@@ -652,7 +614,7 @@ function (A) {
     deprecate: (f) => f, debuglog: () => () => {}, isDeepStrictEqual: (a, b) => JSON.stringify(a) === JSON.stringify(b), styleText: (f, s) => s,
     stripVTControlCharacters: (s) => S(s).replace(/\x1b\[[\d;]*[A-Za-z]/g, ""), isArray: Array.isArray, isBuffer: Buffer.isBuffer };
 
-  // ---- crypto: random bytes, fake (deterministic, not cryptographic) digests, pass-through ciphers -----------
+  // ---- crypto: random bytes, fake (deterministic, not cryptographic) digests, pass-through ciphers ---------------
   const DIGEST = { md5: 16, sha1: 20, ripemd160: 20, sha224: 28, sha256: 32, sha384: 48, sha512: 64, "sha3-256": 32, "sha3-512": 64 };
   function fakeHash(b, n) {
     let a = 0x811c9dc5, c = 0x9747b28c;
@@ -690,12 +652,12 @@ function (A) {
     getHashes: () => O.keys(DIGEST), getCiphers: () => ["aes-128-cbc", "aes-256-cbc", "aes-256-gcm", "chacha20-poly1305"], constants: {} };
   cryptoMod.pseudoRandomBytes = cryptoMod.randomBytes;
 
-  // ---- zlib: a real inflater; compressing writes stored (uncompressed) deflate blocks --------------------------
+  // ---- zlib: a real inflater (payloads are often deflated); compressing writes stored deflate blocks -------------
   const LB = [], LE = [], DB = [], DE = [], ORD = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
   for (let i = 0, b = 3; i < 29; i++) (LE[i] = i < 8 || i === 28 ? 0 : (i - 4) >> 2), (LB[i] = i === 28 ? 258 : b), (b += 1 << LE[i]);
   for (let i = 0, b = 1; i < 30; i++) (DE[i] = i < 4 ? 0 : (i - 2) >> 1), (DB[i] = b), (b += 1 << DE[i]);
   const zerr = (m) => O.assign(new Error(m), { code: "Z_DATA_ERROR", errno: -3 });
-  function huff(lens) { // canonical Huffman code: counts per length, symbols in code order
+  function huff(lens) { // a canonical Huffman code: counts per length, symbols in code order
     const count = new Uint16Array(16), sym = [], offs = [0, 0];
     for (const l of lens) count[l]++;
     for (let i = 1; i < 15; i++) offs[i + 1] = offs[i] + count[i];
@@ -713,7 +675,9 @@ function (A) {
         bb |= b[p++] << bc;
       }
       const v = bb & ((1 << n) - 1);
-      return (bb >>>= n), (bc -= n), v;
+      bb >>>= n;
+      bc -= n;
+      return v;
     };
     const dec = (h) => {
       for (let len = 1, code = 0, first = 0, index = 0; len < 16; len++, code <<= 1) {
@@ -728,9 +692,9 @@ function (A) {
       last = bits(1);
       const type = bits(2);
       let lt, dt;
-      if (type === 0) { // stored
+      if (type === 0) { // stored: the rest of the current byte is skipped
         const n = b[p] | (b[p + 1] << 8);
-        bb = bc = 0; // the rest of the current byte is skipped
+        bb = bc = 0;
         if ((p += 4) + n > b.length) throw zerr("unexpected end of file");
         for (let i = 0; i < n; i++) o.push(b[p++]);
         continue;
@@ -804,7 +768,7 @@ function (A) {
     };
   }
 
-  // ---- os: every query is recorded (host reconnaissance) --------------------------------------------------
+  // ---- os: every query is recorded (host reconnaissance) ----------------------------------------------------------
   const IF = (address, mask, mac, family, cidr) => ({ address, netmask: mask, family, mac, internal: mac[1] === "0", cidr: address + "/" + cidr });
   const MAC = "3c:7c:3f:1d:52:a4", ZMAC = "00:00:00:00:00:00";
   const OS = { hostname: HOST, homedir: HOME, tmpdir: "/tmp", platform: "linux", type: "Linux", arch: "x64", machine: "x86_64", endianness: "LE",
@@ -822,7 +786,7 @@ function (A) {
       return r;
     };
 
-  // ---- the file system: in memory, seeded with a home directory and fake secrets -----------------------------
+  // ---- the file system: in memory, seeded with a home directory and fake secrets ----------------------------------
   const NPM_TOKEN = "npm_Xq3T8b2LrV9mK4pZ7wYc1HfJ6sDgN0eAuQ5i", GH_TOKEN = "ghp_R7tK2mQ9vX4bN8cL1zW5yH3jP6sF0dG2aE4u";
   const AWS_ID = "AKIAIOSFODNN7EXAMPLE", AWS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
   const SEED = {
@@ -845,7 +809,7 @@ function (A) {
     "/etc/hosts": "127.0.0.1 localhost\n127.0.1.1 " + HOST + "\n",
     "/etc/os-release": 'NAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nPRETTY_NAME="Ubuntu 24.04.1 LTS"\n',
     [NODE]: "\x7fELF\x02\x01\x01" };
-  const files = new Map(), dirs = new Set(["/"]), links = new Map(), fds = new Map();
+  const files = new Map(), dirs = new Set(["/"]), fds = new Map();
   let nextFd = 20;
   const mkdirs = (d) => { for (; !dirs.has(d); d = dirname(d)) dirs.add(d); };
   const put = (p, b) => (mkdirs(dirname(p)), files.set(p, new FB(b)));
@@ -855,7 +819,7 @@ function (A) {
   const FILENAME = A.filename === "<cmdline>" ? "[eval]" : cwd + "/" + basename(S(A.filename));
   if (A.filename !== "<cmdline>") put(FILENAME, none()); // the script itself (its text is not available)
   const ERR = { ENOENT: [2, "no such file or directory"], EISDIR: [21, "illegal operation on a directory"], ENOTDIR: [20, "not a directory"],
-    EEXIST: [17, "file already exists"], EBADF: [9, "bad file descriptor"], EINVAL: [22, "invalid argument"] };
+    EEXIST: [17, "file already exists"], EBADF: [9, "bad file descriptor"] };
   const fsErr = (code, sys, p) => O.assign(new Error(code + ": " + ERR[code][1] + ", " + sys + " '" + p + "'"), { errno: -ERR[code][0], code, syscall: sys, path: p });
   const need = (p, sys) => { if (!exists(p)) throw fsErr("ENOENT", sys, p); };
   const getFile = (p, sys) => { if (files.has(p)) return files.get(p); throw fsErr(dirs.has(p) ? "EISDIR" : "ENOENT", sys, p); };
@@ -864,12 +828,11 @@ function (A) {
   const touched = (api, a) => emit("filesystem_write", api, a);
   const written = (api, p, b) => emit("filesystem_write", api, [p, b ? decode(b) : ""], { file: p, content: b && decode(b, "latin1"), content_encoding: b && "latin1" });
   const encOf = (o) => (typeof o === "string" ? o : o && o.encoding) || null;
-  const T = Date.UTC(2024, 8, 2, 9, 30), no = () => false;
   function stats(p) {
-    const d = dirs.has(p), size = d ? 4096 : files.get(p).length, t = new Date(T);
+    const d = dirs.has(p), size = d ? 4096 : files.get(p).length, T = Date.UTC(2024, 8, 2, 9, 30), t = new Date(T), no = () => false;
     return { dev: 2049, ino: 1000 + size, mode: d ? 0o40755 : 0o100644, nlink: 1, uid: 1000, gid: 1000, rdev: 0, size, blksize: 4096, blocks: Math.ceil(size / 512),
       atimeMs: T, mtimeMs: T, ctimeMs: T, birthtimeMs: T, atime: t, mtime: t, ctime: t, birthtime: t, isFile: () => !d, isDirectory: () => d,
-      isSymbolicLink: () => links.has(p), isFIFO: no, isSocket: no, isBlockDevice: no, isCharacterDevice: no };
+      isSymbolicLink: no, isFIFO: no, isSocket: no, isBlockDevice: no, isCharacterDevice: no };
   }
   // Files open for writing are recorded, with all that was written, when closed (or when the run ends).
   const open = new Set();
@@ -877,7 +840,8 @@ function (A) {
     if (dirs.has(p)) throw fsErr("EISDIR", "open", p);
     if (!keep || !files.has(p)) put(p, none());
     const w = { p, api, parts: [] };
-    return open.add(w), w;
+    open.add(w);
+    return w;
   }
   const wput = (w, b) => (w.parts.push(new FB(b)), put(w.p, cat([files.get(w.p) || none(), b])));
   const wclose = (w) => open.delete(w) && written(w.api, w.p, cat(w.parts));
@@ -905,37 +869,39 @@ function (A) {
       const p = abs(f);
       readEv(api, [p]);
       if (!exists(p) && o && o.throwIfNoEntry === false) return undefined;
-      return need(p, "stat"), stats(p);
+      need(p, "stat");
+      return stats(p);
     },
-    fstat: (api, fd) => stats(abs(fd)),
     readdir(api, f, o) {
       const p = abs(f), sub = (n) => p.replace(/\/$/, "") + "/" + n;
       readEv(api, [p]);
       if (!dirs.has(p)) throw fsErr(files.has(p) ? "ENOTDIR" : "ENOENT", "scandir", p);
       const names = [...new Set([...files.keys(), ...dirs].filter((x) => x !== "/" && dirname(x) === p).map((x) => basename(x)))].sort();
-      return o && o.withFileTypes ? names.map((name) => ({ name, parentPath: p, path: p, isFile: () => files.has(sub(name)), isDirectory: () => dirs.has(sub(name)),
-        isSymbolicLink: () => links.has(sub(name)) })) : names;
+      return o && o.withFileTypes ? names.map((name) => ({ name, parentPath: p, path: p, isFile: () => files.has(sub(name)), isDirectory: () => dirs.has(sub(name)) })) : names;
     },
     mkdir(api, f, o) {
       const p = abs(f), rec = o === true || (o && o.recursive);
+      let first;
       touched(api, [p]);
       if (exists(p) && !rec) throw fsErr("EEXIST", "mkdir", p);
       if (!rec && !dirs.has(dirname(p))) throw fsErr("ENOENT", "mkdir", p);
-      let first;
       for (let d = p; !dirs.has(d); d = dirname(d)) first = d;
-      return mkdirs(p), rec ? first : undefined;
+      mkdirs(p);
+      return rec ? first : undefined;
     },
     mkdtemp(api, prefix) {
       const p = S(prefix) + rnd().toString(36).slice(2, 8);
-      return touched(api, [p]), mkdirs(abs(p)), p;
+      touched(api, [p]);
+      mkdirs(abs(p));
+      return p;
     },
     rm(api, f, o) {
-      const p = abs(f), under = (k) => k === p || k.startsWith(p + "/");
+      const p = abs(f);
       touched(api, [p]);
       if (!exists(p) && o && o.force) return;
       need(p, "rm");
       if (dirs.has(p) && !(o && o.recursive)) throw fsErr("EISDIR", "rm", p);
-      for (const m of [files, links, dirs]) for (const k of [...m.keys()]) if (under(k)) m.delete(k);
+      for (const m of [files, dirs]) for (const k of [...m.keys()]) if (k === p || k.startsWith(p + "/")) m.delete(k);
     },
     rmdir(api, f) {
       if (!dirs.has(abs(f))) throw fsErr(files.has(abs(f)) ? "ENOTDIR" : "ENOENT", "rmdir", abs(f));
@@ -946,7 +912,6 @@ function (A) {
       touched(api, [p]);
       getFile(p, "unlink");
       files.delete(p);
-      links.delete(p);
     },
     rename(api, a, b) {
       const p = abs(a), q = abs(b);
@@ -962,23 +927,11 @@ function (A) {
       put(q, s || none());
       written(api, q, s);
     },
-    symlink(api, t, f) {
-      const p = abs(f);
-      put(p, files.get(resolve(dirname(p), S(t))) || none());
-      links.set(p, S(t));
-      written(api, p);
-    },
-    readlink(api, f) {
-      const p = abs(f);
-      readEv(api, [p]);
-      if (!links.has(p)) throw fsErr(exists(p) ? "EINVAL" : "ENOENT", "readlink", p);
-      return links.get(p);
-    },
     realpath: (api, f) => (need(abs(f), "realpath"), abs(f)),
     open(api, f, fl = "r") {
       const p = abs(f), flags = typeof fl === "number" ? (fl & 1024 ? "a" : fl & 512 ? "w" : fl & 3 ? "r+" : "r") : S(fl);
       if (flags[0] === "r") readEv(api, [p]), getFile(p, "open");
-      fds.set(nextFd, { p, pos: 0, w: /[wa+]/.test(flags) ? writer(p, api, /[ar]/.test(flags)) : null });
+      fds.set(nextFd, { p, w: /[wa+]/.test(flags) ? writer(p, api, /[ar]/.test(flags)) : null });
       return nextFd++;
     },
     close(api, fd) {
@@ -989,20 +942,14 @@ function (A) {
     },
     // write(fd, string[, position[, encoding]]) or write(fd, buffer[, offset[, length]])
     write(api, fd, d, a, b) {
-      const f = fds.get(fd);
+      const f = fds.get(fd), x = typeof d === "string" ? bytes(d, typeof b === "string" ? b : null) : bytes(d).subarray(a || 0, b === undefined ? undefined : (a || 0) + b);
       if (!f || !f.w) throw fsErr("EBADF", "write", fd);
-      const x = typeof d === "string" ? bytes(d, typeof b === "string" ? b : null) : bytes(d).subarray(a || 0, b === undefined ? undefined : (a || 0) + b);
-      return wput(f.w, x), x.length;
-    },
-    read(api, fd, buf, off = 0, len, pos) {
-      const f = fds.get(fd), s = f ? files.get(f.p) || none() : null, at = typeof pos === "number" && pos >= 0 ? pos : f && f.pos;
-      if (!f) throw fsErr("EBADF", "read", fd);
-      const n = Math.max(0, min(len === undefined ? buf.length - off : len, s.length - at, buf.length - off));
-      buf.set(s.subarray(at, at + n), off);
-      return readEv(api, [f.p], S(n)), (f.pos = at + n), n;
+      wput(f.w, x);
+      return x.length;
     } };
   FS.lstat = FS.stat;
-  for (const n of ["chmod", "chown", "lchown", "utimes", "lutimes", "truncate"])
+  FS.fstat = (api, fd) => stats(abs(fd));
+  for (const n of ["chmod", "chown", "lchown", "utimes", "lutimes", "truncate", "symlink"])
     FS[n] = (api, f, ...a) => (touched(api, [abs(f), ...a.map((x) => (n === "chmod" && typeof x === "number" ? "0o" + x.toString(8) : x))]), need(abs(f), n));
   for (const n of ["fchmod", "fchown", "futimes", "fsync", "fdatasync", "ftruncate"]) FS[n] = () => {};
   function fsModule() {
@@ -1014,17 +961,17 @@ function (A) {
       m[n] = (...a) => {
         const cb = isFn(a[a.length - 1]) ? a.pop() : null;
         let r, e = null;
-        try { r = f("fs." + n, ...a); } catch (x) { if (A.isExit(x)) throw x; e = x; }
-        soon(cb, undefined, n === "exists" ? [r] : e ? [e] : n === "read" || n === "write" ? [null, r, a[1]] : [null, r], "fs." + n);
+        try { r = f("fs." + n, ...a); } catch (x) { e = x; }
+        soon(cb, undefined, n === "exists" ? [r] : e ? [e] : n === "write" ? [null, r, a[1]] : [null, r], "fs." + n);
       };
       pr[n] = (...a) => new P((ok) => ok(f("fs.promises." + n, ...a)));
     }
     delete pr.exists;
     pr.open = async (f, fl) => { // a FileHandle
       const fd = FS.open("fs.promises.open", f, fl), h = (n, g) => async (...a) => g("fs.FileHandle." + n, fd, ...a);
-      return { fd, close: h("close", FS.close), stat: h("stat", FS.fstat), readFile: h("readFile", FS.readFile), read: h("read", FS.read),
+      return { fd, close: h("close", FS.close), stat: h("stat", FS.fstat), readFile: h("readFile", FS.readFile), chmod: async () => {},
         write: async (d, ...a) => ({ bytesWritten: FS.write("fs.FileHandle.write", fd, d, ...a), buffer: d }),
-        writeFile: h("writeFile", (api, fd, d, o) => void FS.write(api, fd, bytes(d, encOf(o)))), chmod: async () => {} };
+        writeFile: h("writeFile", (api, fd, d, o) => void FS.write(api, fd, bytes(d, encOf(o)))) };
     };
     m.createWriteStream = (f, o) => {
       const w = writer(abs(f), "fs.createWriteStream", /a/.test(S(o && o.flags)));
@@ -1041,10 +988,10 @@ function (A) {
       return O.assign(s, { path: S(f) });
     };
     m.watch = () => O.assign(new EventEmitter(), { close() {} });
-    return O.assign(m, { watchFile() {}, unwatchFile() {}, ReadStream: Readable, WriteStream: Writable, Stats: function Stats() {}, Dirent: function Dirent() {} });
+    return O.assign(m, { watchFile() {}, unwatchFile() {}, ReadStream: Readable, WriteStream: Writable });
   }
 
-  // ---- child_process ----------------------------------------------------------------------------------------
+  // ---- child_process ----------------------------------------------------------------------------------------------
   const SHELL = /^(sh|bash|zsh|dash|ash|ksh|fish|cmd|powershell|pwsh)$/;
   const progName = (c) => (S(c).trim().replace(/^[("'\s]+/, "").split(/[\s"')]/)[0].split(/[\\/]/).pop() || "").toLowerCase().replace(/\.exe$/, "");
   // Plausible output of a few reconnaissance commands (also behind `sh -c`); anything else prints nothing.
@@ -1081,8 +1028,7 @@ function (A) {
   // Optional arguments: (file[, args][, options][, callback]).
   const fileArgs = (a, o, cb) => (isFn(a) ? [[], {}, a] : !Array.isArray(a) ? [[], a || {}, isFn(o) ? o : cb] : isFn(o) ? [a, {}, o] : [a, o || {}, cb]);
   function runAsync(api, c, file, o, cb) {
-    started(api, c);
-    const ch = new Child(c, file), s = cmdOutput(c), buf = o && o.encoding === "buffer";
+    const ch = (started(api, c), new Child(c, file)), s = cmdOutput(c), buf = o && o.encoding === "buffer";
     soon(cb, ch, [null, buf ? encode(s) : s, buf ? none() : ""], "child_process." + api);
     return ch;
   }
@@ -1100,9 +1046,8 @@ function (A) {
   cpMod.exec[CUSTOM] = (c, o) => new P((ok) => cpMod.exec(c, o, (e, stdout, stderr) => ok({ stdout, stderr })));
   cpMod.execFile[CUSTOM] = (...a) => new P((ok) => cpMod.execFile(...a, (e, stdout, stderr) => ok({ stdout, stderr })));
 
-  // ---- network: http(s), net/tls, dgram, dns, fetch ---------------------------------------------------------
-  const STATUS = { 200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanently", 302: "Found", 304: "Not Modified", 400: "Bad Request",
-    401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error" };
+  // ---- network: http(s), net/tls, dns, fetch ------------------------------------------------------------------------
+  const STATUS = { 200: "OK", 204: "No Content", 301: "Moved Permanently", 302: "Found", 304: "Not Modified", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error" };
   // Every request answers 200 with a placeholder: "{}" where JSON is asked for, else a comment that is
   // harmless as HTML, as JavaScript and as a command.
   const answer = (url, accept) => (/json/i.test(S(url).replace(/[?#].*/, "") + S(accept)) ? ["{}", "application/json"] : ["<!-- placeholder -->\n", "text/html"]);
@@ -1135,12 +1080,12 @@ function (A) {
   inherits(ClientRequest, Writable);
   O.assign(ClientRequest.prototype, {
     _write(c, e, cb) { emit("network", "http.ClientRequest.write", [c], { url: this._url, data: text(c) }); cb(); },
-    _final(cb) {
+    _final(cb) { // the response comes once the request is complete
       later(() => {
         if (this.aborted) return;
         const [body, type] = answer(this._url, this._h.accept), b = encode(body), res = src(b);
-        O.assign(res, { statusCode: 200, statusMessage: "OK", httpVersion: "1.1", complete: true, url: "", method: null, socket: this.socket, trailers: {},
-          headers: { "content-type": type, "content-length": S(b.length), connection: "close" }, setTimeout() { return this; } });
+        O.assign(res, { statusCode: 200, statusMessage: "OK", httpVersion: "1.1", complete: true, socket: this.socket, setTimeout() { return this; },
+          headers: { "content-type": type, "content-length": S(b.length), connection: "close" } });
         res.rawHeaders = O.entries(res.headers).flat();
         fire(this, "response", res);
       });
@@ -1149,7 +1094,6 @@ function (A) {
     setHeader(k, v) { this._h[S(k).toLowerCase()] = v; return this; },
     getHeader(k) { return this._h[S(k).toLowerCase()]; },
     removeHeader(k) { delete this._h[S(k).toLowerCase()]; },
-    hasHeader(k) { return S(k).toLowerCase() in this._h; },
     getHeaders() { return { ...this._h }; },
     abort() { this.destroy(); },
     destroy(e) { this.aborted = true; later(() => (e && fire(this, "error", e), fire(this, "close"))); return this; },
@@ -1185,23 +1129,16 @@ function (A) {
     _write(c, e, cb) { emit("network", "net.Socket.write", [c], { url: this._url, data: text(c) }); cb(); },
     setTimeout() { return this; }, setKeepAlive() { return this; }, setNoDelay() { return this; }, ref() { return this; }, unref() { return this; },
     address: () => ({ address: "192.168.1.23", family: "IPv4", port: 49152 }) });
-  const isIPv4 = (s) => /^((25[0-5]|2[0-4]\d|1?\d?\d)(\.|$)){4}$/.test(S(s)) && !S(s).endsWith("."), isIPv6 = (s) => /^[0-9a-f:]*:[0-9a-f:.]*$/i.test(S(s));
+  const isIPv4 = (s) => /^((25[0-5]|2[0-4]\d|1?\d?\d)(\.(?!$)|$)){4}$/.test(S(s)), isIPv6 = (s) => /^[0-9a-f:]*:[0-9a-f:.]*$/i.test(S(s));
   const connect = (tls) => (...a) => O.assign(new Socket(), { _tls: tls }).connect(...a);
   const netMod = { Socket, Stream: Socket, connect: connect(false), createConnection: connect(false), createServer: () => server("net.Server"),
     isIP: (s) => (isIPv4(s) ? 4 : isIPv6(s) ? 6 : 0), isIPv4, isIPv6 };
   const tlsMod = { connect: connect(true), TLSSocket: Socket, createServer: () => server("tls.Server"), createSecureContext: () => ({}) };
-  const dgramMod = { createSocket: () => O.assign(new EventEmitter(), {
-    send(m, ...a) { // send(msg[, offset, length], port[, address][, callback])
-      const r = a.filter((x) => !isFn(x)), [port, h = "localhost"] = r.length >= 3 ? r.slice(2) : r;
-      emit("network", "dgram.send", [h, port, m], { url: "udp://" + bracket(h) + ":" + port, data: text(m) });
-      soon(a.find(isFn), null, [null]);
-    }, bind() { return this; }, close(cb) { soon(cb, null, []); }, setBroadcast() {}, ref() { return this; }, unref() { return this; } }) };
 
   // dns: every name looked up is recorded and resolves into 203.0.113.0/24.
   const RR = { A: (h) => [fakeIP(h)], AAAA: (h) => ["2001:db8::" + fakeIP(h).split(".")[3]], TXT: () => [["v=spf1 -all"]], CNAME: (h) => [h],
     MX: (h) => [{ exchange: "mail." + h, priority: 10 }], NS: (h) => ["ns1." + h], PTR: (h) => [h], SRV: (h) => [{ name: h, port: 443, priority: 10, weight: 5 }],
-    CAA: () => [], NAPTR: () => [], ANY: (h) => [{ type: "A", address: fakeIP(h), ttl: 300 }],
-    SOA: (h) => ({ nsname: "ns1." + h, hostmaster: "hostmaster." + h, serial: 2024090101, refresh: 3600, retry: 600, expire: 604800, minttl: 300 }) };
+    ANY: (h) => [{ type: "A", address: fakeIP(h), ttl: 300 }], SOA: (h) => ({ nsname: "ns1." + h, hostmaster: "hostmaster." + h, serial: 2024090101 }) };
   function lookup(h, o) {
     o = typeof o === "number" ? { family: o } : o || {};
     emit("network", "dns.lookup", [(h = S(h))], { host: h });
@@ -1215,7 +1152,7 @@ function (A) {
     return RR[S(t).toUpperCase()](S(h));
   }
   const RESOLVE = { resolve: "", resolve4: "A", resolve6: "AAAA", resolveTxt: "TXT", resolveMx: "MX", resolveCname: "CNAME", resolveNs: "NS",
-    resolvePtr: "PTR", resolveSrv: "SRV", resolveSoa: "SOA", resolveCaa: "CAA", resolveNaptr: "NAPTR", resolveAny: "ANY" };
+    resolvePtr: "PTR", resolveSrv: "SRV", resolveSoa: "SOA", resolveAny: "ANY" };
   let dnsServers = ["192.168.1.1"];
   // The callback API (results spread over the callback's arguments) and the promise API (one result).
   function dnsApi(promised) {
@@ -1225,9 +1162,8 @@ function (A) {
         const r = lookup(h, o);
         return promised && r.length > 1 ? [{ address: r[0], family: r[1] }] : r;
       }, isFn(o) ? o : cb),
-      lookupService: (a, p, cb) => done(() => (promised ? [{ hostname: "localhost", service: "ssh" }] : ["localhost", "ssh"]), cb),
       reverse: (ip, cb) => done(() => (emit("network", "dns.reverse", [ip]), [[HOST]]), cb),
-      getServers: () => dnsServers.slice(), setDefaultResultOrder() {}, getDefaultResultOrder: () => "ipv4first",
+      getServers: () => dnsServers.slice(), setDefaultResultOrder() {},
       // Custom DNS servers are contacted: recorded like names.
       setServers(s) {
         dnsServers = [...s].map(S);
@@ -1235,7 +1171,7 @@ function (A) {
       } };
     for (const k of O.keys(RESOLVE)) m[k] = (h, t, cb) => done(() => [resolveRR(k, h, RESOLVE[k] || (typeof t === "string" ? t : "A"))], [t, cb].find(isFn));
     m.Resolver = function Resolver() {};
-    O.assign(m.Resolver.prototype, m, { cancel() {} });
+    m.Resolver.prototype = m;
     return m;
   }
   const dnsMod = O.assign(dnsApi(false), { promises: dnsApi(true) });
@@ -1243,23 +1179,18 @@ function (A) {
 
   // fetch (also the node-fetch module): the same placeholder answers as http.
   const bodyText = (b) => (b == null ? undefined : typeof b === "object" && !ArrayBuffer.isView(b) && !(b instanceof ArrayBuffer) ? S(b) : text(b));
-  const lower = (h) => O.fromEntries([...(h instanceof Headers ? h : isFn(h && h[Symbol.iterator]) ? h : O.entries(h || {}))].map(([k, v]) => [S(k).toLowerCase(), S(v)]));
-  class Headers {
-    constructor(h) { def(this, "_m", new Map(O.entries(lower(h)))); }
-    get(k) { return this._m.has(S(k).toLowerCase()) ? this._m.get(S(k).toLowerCase()) : null; }
-    set(k, v) { this._m.set(S(k).toLowerCase(), S(v)); }
-    has(k) { return this._m.has(S(k).toLowerCase()); }
-    delete(k) { this._m.delete(S(k).toLowerCase()); }
-    forEach(f, t) { this._m.forEach((v, k) => f.call(t, v, k, this)); }
-    [Symbol.iterator]() { return this._m.entries(); }
+  class Headers extends Map {
+    constructor(h) { super(); for (const [k, v] of h instanceof Map || isFn(h && h[Symbol.iterator]) ? h : O.entries(h || {})) this.set(k, v); }
+    get(k) { return super.has(S(k).toLowerCase()) ? super.get(S(k).toLowerCase()) : null; }
+    set(k, v) { return super.set(S(k).toLowerCase(), S(v)); }
+    has(k) { return super.has(S(k).toLowerCase()); }
+    append(k, v) { return this.set(k, v); }
   }
-  Headers.prototype.append = Headers.prototype.set;
-  Headers.prototype.entries = Headers.prototype[Symbol.iterator];
   class Response {
     constructor(body, init = {}) {
       def(this, "_b", body == null ? "" : body);
-      O.assign(this, { status: init.status || 200, headers: new Headers(init.headers), url: init.url || "", redirected: false, type: "basic", bodyUsed: false });
-      O.assign(this, { ok: this.status < 300, statusText: init.statusText || STATUS[this.status] || "" });
+      O.assign(this, { status: init.status || 200, statusText: init.statusText || "OK", headers: new Headers(init.headers), url: init.url || "", redirected: false });
+      this.ok = this.status < 300;
     }
     text() { return P.resolve(text(this._b)); }
     json() { return this.text().then((t) => { try { return JSON.parse(t); } catch (e) { return {}; } }); } // lenient: the script goes on
@@ -1276,7 +1207,7 @@ function (A) {
     return new P((ok) => later(() => ok(new Response(body, { url, headers: { "content-type": type } }))));
   }
 
-  // ---- process ----------------------------------------------------------------------------------------------
+  // ---- process ----------------------------------------------------------------------------------------------------
   const ENV = { HOME, USER, LOGNAME: USER, SHELL: "/bin/bash", PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", LANG: "en_US.UTF-8",
     TERM: "xterm-256color", PWD: cwd, INIT_CWD: cwd, NODE, npm_lifecycle_event: "postinstall", npm_node_execpath: NODE,
     npm_config_user_agent: "npm/10.9.0 node/" + VERSION + " linux x64 workspaces/false", npm_config_registry: "https://registry.npmjs.org/",
@@ -1333,7 +1264,10 @@ function (A) {
     argv: [NODE, FILENAME, ...A.args], env, exitCode: undefined, config: { variables: {} }, features: {}, release: { name: "node", lts: "Jod" },
     versions: { node: VERSION.slice(1), v8: "12.4.254.21-node.21", uv: "1.48.0", zlib: "1.3.0.1-motley", modules: "127", openssl: "3.0.15+quic", napi: "9" },
     cwd: () => cwd,
-    chdir: (d) => (emit("environment", "process.chdir", [d]), (cwd = resolve(S(d))), undefined),
+    chdir(d) {
+      emit("environment", "process.chdir", [d]);
+      cwd = resolve(S(d));
+    },
     exit(c) {
       if (c !== undefined) proc.exitCode = c;
       finish(proc.exitCode | 0);
@@ -1352,7 +1286,7 @@ function (A) {
     if (proc.exitCode | 0) A.exit(proc.exitCode | 0);
   });
 
-  // ---- require: the built-in modules, files the script wrote, and stand-ins for the rest -----------------------
+  // ---- require: the built-in modules, files the script wrote, stand-ins for the rest -------------------------------
   class AbortSignal extends EventEmitter {
     constructor() { super(); this.aborted = false; }
     addEventListener(t, f) { this.on(t, f); }
@@ -1377,10 +1311,10 @@ function (A) {
   const BUILTIN = ("assert async_hooks buffer child_process cluster console constants crypto dgram dns events fs http http2 https inspector module net os path " +
     "perf_hooks process punycode querystring readline stream string_decoder timers tls tty url util v8 vm worker_threads zlib").split(" ");
   const MODS = { fs: fsModule, "fs/promises": () => mod("fs").promises, path: () => pathMod, "path/posix": () => pathMod, os: () => osMod, child_process: () => cpMod,
-    http: () => httpMod("http"), https: () => httpMod("https"), net: () => netMod, tls: () => tlsMod, dgram: () => dgramMod, dns: () => dnsMod,
-    "dns/promises": () => dnsMod.promises, url: () => urlMod, querystring: () => qs, util: () => utilMod, "util/types": () => types, events: () => EventEmitter,
-    stream: () => Stream, "stream/promises": () => Stream.promises, crypto: () => cryptoMod, zlib: () => zlibMod, process: () => proc, console: () => G.console,
-    buffer: () => ({ Buffer, constants: { MAX_LENGTH: 2 ** 32 }, kMaxLength: 2 ** 32, atob: G.atob, btoa: G.btoa }), timers: () => timers,
+    http: () => httpMod("http"), https: () => httpMod("https"), net: () => netMod, tls: () => tlsMod, dns: () => dnsMod, "dns/promises": () => dnsMod.promises,
+    url: () => urlMod, querystring: () => qs, util: () => utilMod, "util/types": () => types, events: () => EventEmitter, stream: () => Stream,
+    "stream/promises": () => Stream.promises, crypto: () => cryptoMod, zlib: () => zlibMod, process: () => proc, console: () => G.console, timers: () => timers,
+    buffer: () => ({ Buffer, constants: { MAX_LENGTH: 2 ** 32 }, kMaxLength: 2 ** 32, atob: G.atob, btoa: G.btoa }),
     string_decoder: () => ({ StringDecoder: function StringDecoder(e) { this.write = (b) => decode(bytes(b), e); this.end = (b) => (b ? decode(bytes(b), e) : ""); } }),
     "timers/promises": () => ({ setTimeout: (ms, v) => new P((ok) => A.setTimer(() => ok(v), ms, [], false, "timers/promises")), setImmediate: (v) => P.resolve(v) }),
     assert: () => assert, "assert/strict": () => assert, tty: () => ({ isatty: () => false }), inspector: () => ({ url: () => undefined, open() {}, close() {} }),
@@ -1393,18 +1327,13 @@ function (A) {
         if (o && o.eval) A.runCode(S(f), "worker_threads.Worker");
         return O.assign(new EventEmitter(), { postMessage() {}, terminate: () => P.resolve(0), ref() {}, unref() {} });
       } }),
-    readline: () => ({ createInterface() {
-      const r = new EventEmitter();
-      later(() => fire(r, "close")); // stdin is empty
-      return O.assign(r, { question: (q, cb) => soon(cb, r, [""]), close() {}, setPrompt() {}, prompt() {}, [Symbol.asyncIterator]: async function* () {} });
-    } }),
     "node-fetch": () => O.assign(fetch, { default: fetch, Headers, Response }) };
   const cache = O.create(null), mod = (n) => cache[n] || (cache[n] = MODS[n]());
   function require(id) {
     const name = S(id), n = name.replace(/^node:/, ""), known = O.hasOwn(MODS, n);
     emit("other", "require", [name], undefined, known ? "builtin" : "stub");
     if (known) return mod(n);
-    // A JSON or JavaScript file the script wrote is loaded from the file system (and the code recorded).
+    // A JSON or JavaScript file the script wrote is loaded from the file system (and its code recorded).
     const p = /^[./]/.test(n) ? resolve(dirname(FILENAME), n) : null, f = p && [p, p + ".js", p + ".json"].find((x) => files.has(x));
     if (cache[f || n]) return cache[f || n];
     if (!f) return (cache[n] = A.stub(n, "other"));
@@ -1419,15 +1348,14 @@ function (A) {
   O.assign(require, { resolve: (id) => (BUILTIN.includes(S(id).replace(/^node:/, "")) ? S(id) : resolve(dirname(FILENAME), S(id))), cache: {}, main: module });
   proc.mainModule = module;
 
-  // ---- the globals --------------------------------------------------------------------------------------------
+  // ---- the globals --------------------------------------------------------------------------------------------------
   const con = G.console, fmt = (a) => { try { return apply(format, null, a); } catch (e) { return a.map(S).join(" "); } };
   con.log = con.info = con.debug = (...a) => A.print(fmt(a));
   con.error = con.warn = (...a) => A.printErr(fmt(a));
-  con.dir = (v) => A.print(fmt([v]));
   const globals = { global: G, process: proc, Buffer, require, module, exports: module.exports, __filename: FILENAME, __dirname: dirname(FILENAME),
     URL, URLSearchParams, TextEncoder, TextDecoder, fetch, Headers, Response, AbortController, AbortSignal, crypto: webcrypto, ...timers,
     structuredClone: (v) => (v === undefined ? v : JSON.parse(JSON.stringify(v))),
-    navigator: { hardwareConcurrency: 8, language: "en-US", languages: ["en-US"], platform: "linux", userAgent: "Node.js/22" } };
+    navigator: { hardwareConcurrency: 8, language: "en-US", platform: "linux", userAgent: "Node.js/22" } };
   for (const k of O.keys(globals)) def(G, k, globals[k]);
   emit("environment", "node", [VERSION, FILENAME]);
 }
