@@ -216,14 +216,15 @@ function (A) {
     },
     includes(v, f, e) { return this.indexOf(v, f, e) !== -1; } });
   BP.toLocaleString = BP.toString;
-  // readUInt32LE, writeInt16BE, readDoubleLE... (also spelled readUint32LE)
-  for (const [n, size] of [["UInt8", 1], ["Int8", 1], ["UInt16", 2], ["Int16", 2], ["UInt32", 4], ["Int32", 4], ["Float", 4], ["Double", 8], ["BigUInt64", 8], ["BigInt64", 8]])
+  // readUInt32LE, writeInt16BE, readDoubleLE... (also spelled readUint32LE): name, DataView type, size
+  const view = (b) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (const [n, dv, size] of [["UInt8", "Uint8", 1], ["Int8", "Int8", 1], ["UInt16", "Uint16", 2], ["Int16", "Int16", 2], ["UInt32", "Uint32", 4],
+    ["Int32", "Int32", 4], ["Float", "Float32", 4], ["Double", "Float64", 8], ["BigUInt64", "BigUint64", 8], ["BigInt64", "BigInt64", 8]])
     for (const le of size > 1 ? ["LE", "BE"] : [""]) {
-      const dv = n.replace("UInt", "Uint").replace(/^Float$/, "Float32").replace("Double", "Float64"), view = (b) => new DataView(b.buffer, b.byteOffset, b.byteLength);
-      for (const name of [n, n.replace("UInt", "Uint")]) {
-        BP["read" + name + le] = function (o = 0) { return view(this)["get" + dv](o, le === "LE"); };
-        BP["write" + name + le] = function (v, o = 0) { view(this)["set" + dv](o, v, le === "LE"); return o + size; };
-      }
+      const read = function (o = 0) { return view(this)["get" + dv](o, le === "LE"); };
+      const write = function (v, o = 0) { view(this)["set" + dv](o, v, le === "LE"); return o + size; };
+      BP["read" + n + le] = BP["read" + dv + le] = read;
+      BP["write" + n + le] = BP["write" + dv + le] = write;
     }
   class TextEncoder {
     get encoding() { return "utf-8"; }
@@ -443,7 +444,7 @@ function (A) {
   const DEFPORT = { "http:": "80", "https:": "443", "ws:": "80", "wss:": "443", "ftp:": "21", "file:": "" };
   const special = (p) => O.hasOwn(DEFPORT, p), bad = () => new TypeError("Invalid URL");
   const pct = (re) => (s) => S(s).replace(re, (c) => { try { return encodeURIComponent(c); } catch (e) { return "%EF%BF%BD"; } });
-  const escURL = pct(/[\0- "<>`{}\u{7f}-\u{10ffff}]/gu), unpct = (s) => S(s).replace(/(%[0-9a-f]{2})+/gi, (m) => { try { return decodeURIComponent(m); } catch (e) { return m; } });
+  const escC0 = pct(/[\0-\x1f\u{7f}-\u{10ffff}]/gu), escURL = pct(/[\0- "<>`{}\u{7f}-\u{10ffff}]/gu), unpct = (s) => S(s).replace(/(%[0-9a-f]{2})+/gi, (m) => { try { return decodeURIComponent(m); } catch (e) { return m; } });
   const authOf = (u) => (u.username || u.password ? u.username + (u.password ? ":" + u.password : "") + "@" : "") + u.hostname + (u.port ? ":" + u.port : "");
   const href = (u) => u.protocol + (u.host ? "//" + authOf(u) : "") + u.pathname + u.search + u.hash;
   // A URL record: protocol, username, password, hostname, port, pathname, search, hash; host: it has an authority.
@@ -467,7 +468,7 @@ function (A) {
     }
     const [, path, search = "", hash = ""] = /^([^?#]*)(\?[^#]*)?(#.*)?$/s.exec(a ? a[2] : r);
     O.assign(u, { search: search.length > 1 ? escURL(search) : "", hash: hash.length > 1 ? escURL(hash) : "" });
-    if (path[0] !== "/" && !u.host && !sp) return O.assign(u, { pathname: escURL(path) }); // an opaque path (mailto:, data:)
+    if (path[0] !== "/" && !u.host && !sp) return O.assign(u, { pathname: escC0(path) }); // an opaque path (mailto:, data:)
     const out = [], seg = path.split("/").slice(path[0] === "/" ? 1 : 0);
     seg.forEach((x, i) => { // dot segments; a trailing one leaves a directory path ("/a/b/.." is "/a/")
       const dots = /^(\.|%2e){1,2}$/i.test(x) ? x.replace(/%2e/gi, ".").length : 0;
@@ -570,9 +571,9 @@ function (A) {
   function inspect(v, o, depth = 0, seen = []) {
     if (typeof v === "string") return "'" + v.replace(/[\\']/g, "\\$&").replace(/\n/g, "\\n") + "'";
     if (typeof v === "bigint") return v + "n";
-    if (isFn(v)) return "[Function: " + (S(v.name) || "(anonymous)") + "]";
+    if (isFn(v)) return "[Function" + (v.name ? ": " + S(v.name) : " (anonymous)") + "]";
     if (v === null || typeof v !== "object") return S(v);
-    if (v instanceof Error) return S(v.stack || v);
+    if (v instanceof Error) return S(v) + (v.stack ? "\n" + v.stack.replace(/\n$/, "") : "");
     if (v instanceof FB) return "<Buffer" + decode(v.subarray(0, 50), "hex").replace(/../g, " $&") + (v.length > 50 ? " ... " + (v.length - 50) + " more bytes" : "") + ">";
     if (v instanceof Date || v instanceof RegExp || v instanceof URL) return isFn(v.toISOString) && !isNaN(v) ? v.toISOString() : S(v);
     if (seen.includes(v)) return "[Circular *1]";
@@ -665,7 +666,7 @@ function (A) {
     count[0] = 0;
     return { count, sym };
   }
-  const FIXED = [huff(Array.from({ length: 288 }, (x, i) => (i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8))), huff(Array(30).fill(5))];
+  let FIXED, crcT; // tables made on first use
   function inflateRaw(b) {
     let p = 0, bb = 0, bc = 0, last = 0;
     const o = [];
@@ -698,7 +699,10 @@ function (A) {
         if ((p += 4) + n > b.length) throw zerr("unexpected end of file");
         for (let i = 0; i < n; i++) o.push(b[p++]);
         continue;
-      } else if (type === 1) [lt, dt] = FIXED;
+      } else if (type === 1) {
+        FIXED = FIXED || [huff(Array.from({ length: 288 }, (x, i) => (i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8))), huff(Array(30).fill(5))];
+        [lt, dt] = FIXED;
+      }
       else if (type === 2) {
         const nl = bits(5) + 257, nd = bits(5) + 1, nc = bits(4) + 4, cl = Array(19).fill(0), l = [];
         for (let i = 0; i < nc; i++) cl[ORD[i]] = bits(3);
@@ -736,8 +740,10 @@ function (A) {
     if (f & 16) while (b[p++]);
     return inflateRaw(b.subarray(p + (f & 2)));
   }
-  const crcT = Array.from({ length: 256 }, (x, n) => { for (let k = 0; k < 8; k++) n = n & 1 ? 0xedb88320 ^ (n >>> 1) : n >>> 1; return n >>> 0; });
-  const crc32 = (b, c = 0) => ~bytes(b).reduce((c, x) => crcT[(c ^ x) & 255] ^ (c >>> 8), ~c) >>> 0;
+  function crc32(b, c = 0) {
+    crcT = crcT || Array.from({ length: 256 }, (x, n) => { for (let k = 0; k < 8; k++) n = n & 1 ? 0xedb88320 ^ (n >>> 1) : n >>> 1; return n >>> 0; });
+    return ~bytes(b).reduce((c, x) => crcT[(c ^ x) & 255] ^ (c >>> 8), ~c) >>> 0;
+  }
   const le32 = (v) => [v & 255, (v >>> 8) & 255, (v >>> 16) & 255, v >>> 24];
   function zip(b, kind) {
     b = bytes(b);
@@ -810,20 +816,26 @@ function (A) {
     "/etc/os-release": 'NAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nPRETTY_NAME="Ubuntu 24.04.1 LTS"\n',
     [NODE]: "\x7fELF\x02\x01\x01" };
   const files = new Map(), dirs = new Set(["/"]), fds = new Map();
-  let nextFd = 20;
+  let nextFd = 20, seeded = false;
   const mkdirs = (d) => { for (; !dirs.has(d); d = dirname(d)) dirs.add(d); };
   const put = (p, b) => (mkdirs(dirname(p)), files.set(p, new FB(b)));
   const exists = (p) => files.has(p) || dirs.has(p);
-  for (const p of O.keys(SEED)) put(p.replace(/^~/, HOME), encode(SEED[p], "latin1"));
-  ["~/.cache", "~/.config", "~/.local/bin", "~/project/node_modules", "/tmp", "/usr/bin", "/var/tmp"].forEach((d) => mkdirs(d.replace(/^~/, HOME)));
   const FILENAME = A.filename === "<cmdline>" ? "[eval]" : cwd + "/" + basename(S(A.filename));
-  if (A.filename !== "<cmdline>") put(FILENAME, none()); // the script itself (its text is not available)
+  function seed() { // on first use
+    seeded = true;
+    for (const p of O.keys(SEED)) put(p.replace(/^~/, HOME), encode(SEED[p], "latin1"));
+    ["~/.cache", "~/.config", "~/.local/bin", "~/project/node_modules", "/tmp", "/usr/bin", "/var/tmp"].forEach((d) => mkdirs(d.replace(/^~/, HOME)));
+    if (A.filename !== "<cmdline>") put(FILENAME, none()); // the script itself (its text is not available)
+  }
   const ERR = { ENOENT: [2, "no such file or directory"], EISDIR: [21, "illegal operation on a directory"], ENOTDIR: [20, "not a directory"],
     EEXIST: [17, "file already exists"], EBADF: [9, "bad file descriptor"] };
   const fsErr = (code, sys, p) => O.assign(new Error(code + ": " + ERR[code][1] + ", " + sys + " '" + p + "'"), { errno: -ERR[code][0], code, syscall: sys, path: p });
   const need = (p, sys) => { if (!exists(p)) throw fsErr("ENOENT", sys, p); };
   const getFile = (p, sys) => { if (files.has(p)) return files.get(p); throw fsErr(dirs.has(p) ? "EISDIR" : "ENOENT", sys, p); };
-  const abs = (f) => (typeof f === "number" && fds.has(f) ? fds.get(f).p : f instanceof URL ? unpct(f.pathname) : resolve(f instanceof Uint8Array ? decode(f) : S(f)));
+  function abs(f) { // the absolute path of a path, file: URL or descriptor
+    if (!seeded) seed();
+    return typeof f === "number" && fds.has(f) ? fds.get(f).p : f instanceof URL ? unpct(f.pathname) : resolve(f instanceof Uint8Array ? decode(f) : S(f));
+  }
   const readEv = (api, a, r) => emit("filesystem_read", api, a, undefined, r);
   const touched = (api, a) => emit("filesystem_write", api, a);
   const written = (api, p, b) => emit("filesystem_write", api, [p, b ? decode(b) : ""], { file: p, content: b && decode(b, "latin1"), content_encoding: b && "latin1" });
@@ -1334,7 +1346,7 @@ function (A) {
     emit("other", "require", [name], undefined, known ? "builtin" : "stub");
     if (known) return mod(n);
     // A JSON or JavaScript file the script wrote is loaded from the file system (and its code recorded).
-    const p = /^[./]/.test(n) ? resolve(dirname(FILENAME), n) : null, f = p && [p, p + ".js", p + ".json"].find((x) => files.has(x));
+    const p = /^[./]/.test(n) ? abs(resolve(dirname(FILENAME), n)) : null, f = p && [p, p + ".js", p + ".json"].find((x) => files.has(x));
     if (cache[f || n]) return cache[f || n];
     if (!f) return (cache[n] = A.stub(n, "other"));
     if (f.endsWith(".json")) return (cache[f] = JSON.parse(decode(files.get(f))));
