@@ -5,7 +5,9 @@
 //! - plain `console.log("hello")`;
 //! - an empty script in each emulated environment (the environment's fixed cost: its prelude is
 //!   parsed and its page/user phases run in every analysis);
-//! - a labelled corpus sample in its environment.
+//! - a labelled corpus sample in its environment;
+//! - scripts of 100 KB, 1 MB and 10 MB in the two shapes of `benches/js_shapes.rs`, in the
+//!   browser environment (the whole analysis: decode, run, page phases, indicators).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -15,12 +17,15 @@ use airlock::guest::{self, GuestKind};
 use airlock::js::{Environment, Js, Script};
 use airlock::{RunRequest, Sandbox, SandboxConfig, Status};
 
+#[path = "../../../benches/js_shapes.rs"]
+mod js_shapes;
+
 fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1e3)
 }
 
 fn figure(label: &str, n: usize, mut f: impl FnMut()) {
-    for _ in 0..20 {
+    for _ in 0..n.min(20) {
         f();
     }
     let mut v: Vec<Duration> = (0..n)
@@ -90,5 +95,14 @@ fn main() {
             let r = run(&script, &env);
             assert!(!r.emulation.unwrap().indicators.is_empty());
         });
+    }
+    for (shape, make) in js_shapes::SHAPES {
+        for (label, size, n) in js_shapes::SIZES {
+            let script = Script::file("big.js", make(size));
+            figure(&format!("{shape} {label}, browser"), n, || {
+                let r = run(&script, &Environment::Browser);
+                assert!(!r.emulation.unwrap().indicators.is_empty());
+            });
+        }
     }
 }
