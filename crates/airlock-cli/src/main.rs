@@ -1,5 +1,6 @@
 //! `airlock`: run untrusted code hermetically and see what it did.
 
+mod analyze;
 mod exit;
 mod js;
 mod python;
@@ -52,6 +53,14 @@ enum Command {
     /// Run JavaScript in a fresh sandboxed QuickJS: `-e CODE`, `FILE.js [ARGS...]`, or `-`;
     /// `--env browser|wsh|node` runs it in an emulated environment and reports what it did.
     Js(Box<js::JsArgs>),
+    /// Analyse files: detect each one's type, run it in the matching sandbox and emulated
+    /// environment (browser, Windows Script Host, Node), and give an explained verdict. Exit code:
+    /// 0 all benign, 10 some file not analysed, 20 suspicious, 30 malicious (the worst wins).
+    Analyze(Box<analyze::AnalyzeArgs>),
+    /// Recompute the verdict of a saved report (`airlock analyze --json`).
+    Verdict(analyze::VerdictArgs),
+    /// Run a labelled corpus (labels.json) and print detection and indicator figures.
+    Eval(analyze::EvalArgs),
     /// Build and install a guest runtime (from airlock's own sources and pinned tools).
     Install(python::InstallArgs),
     /// Say which guest runtimes are installed where, and what is missing.
@@ -160,6 +169,9 @@ fn main() -> ExitCode {
         Command::Run(args) => run(*args),
         Command::Python(args) => python::python(*args),
         Command::Js(args) => js::js(*args),
+        Command::Analyze(args) => analyze::analyze(*args),
+        Command::Verdict(args) => analyze::verdict(args),
+        Command::Eval(args) => analyze::eval(args),
         Command::Install(args) => python::install(args),
         Command::Doctor(args) => python::doctor(args),
         Command::Validate { file, json } => validate(&file, json),

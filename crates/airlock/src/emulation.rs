@@ -288,10 +288,14 @@ fn category(c: &str) -> Category {
     }
 }
 
+/// Bytes kept of each argument of an emulated call: enough for the markup a script writes into
+/// a page (a phishing form) to be judged from the trace.
+const MAX_ARG_BYTES: usize = 4096;
+
 /// Arguments as a trace summary: each quoted and capped, comma-separated.
 fn render_args(v: &[String]) -> String {
     v.iter()
-        .map(|a| crate::trace::quote(a))
+        .map(|a| crate::trace::quote_capped(a, MAX_ARG_BYTES))
         .collect::<Vec<_>>()
         .join(", ")
 }

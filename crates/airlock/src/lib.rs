@@ -35,7 +35,9 @@
 //! Failures that stop a guest from starting are [`Error`]s; everything that happens once it
 //! runs (exit, trap, timeout, fuel, memory, output limits) is a [`Status`].
 
+pub mod analyze;
 pub mod cache;
+pub mod corpus;
 mod detect;
 mod determinism;
 pub mod emulation;
@@ -54,6 +56,7 @@ mod ticker;
 pub mod trace;
 mod trace_p1;
 mod trace_p2;
+pub mod verdict;
 
 pub use detect::{WasmKind, diagnose, looks_like_text, to_binary};
 pub use determinism::{VIRTUAL_EPOCH_SECS, VIRTUAL_STEP};

@@ -300,11 +300,15 @@ pub(crate) fn cap(mut s: String) -> String {
 
 /// Quotes a guest-supplied string for a summary, capped so a huge argument stays small.
 pub(crate) fn quote(s: &str) -> String {
-    const MAX: usize = 256;
-    if s.len() <= MAX {
+    quote_capped(s, 256)
+}
+
+/// [`quote`] with another cap.
+pub(crate) fn quote_capped(s: &str, max: usize) -> String {
+    if s.len() <= max {
         format!("{s:?}")
     } else {
-        let mut end = MAX;
+        let mut end = max;
         while !s.is_char_boundary(end) {
             end -= 1;
         }

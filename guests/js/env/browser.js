@@ -920,6 +920,9 @@ function (A) {
     getGamepads() { return []; }
   }
   props(Navigator, Object.fromEntries(Object.keys(NAV).map((k) => [k, () => NAV[k]])));
+  // A page rarely asks whether a browser is automated; anti-analysis code does (recorded once).
+  let probed = false;
+  acc(Navigator.prototype, "webdriver", () => (probed || ((probed = true), emit("dom", "navigator.webdriver", [])), false));
   const hist = { length: 1, state: null, scrollRestoration: "auto", back: nop, forward: nop, go: nop,
     pushState(s, t, u) { hst(s, u, "history.pushState"); this.length++; }, replaceState(s, t, u) { hst(s, u, "history.replaceState"); } };
   function hst(s, u, api) { // moves the page's URL within its origin, loads nothing
@@ -1016,6 +1019,7 @@ function (A) {
    * already). Page events go to window/document; user events also to every element listening,
    * with the element as target, while window/document get the card input (the form for submit). */
   function step(type) {
+    if (wants(type)) emit("dom", "dispatch", [type]); // the timeline shows what the page and user did
     const user = ACT.includes(type), ts = new Set(/install|activate|message/.test(type) ? [G] : [doc, G]), waits = [];
     if (user) for (const t of TARGETS.concat(ALL.filter((e) => "on" + type in e[K].a || Object.prototype.hasOwnProperty.call(e, "on" + type)))) if (t instanceof Node) ts.add(t);
     waits.n = 0;

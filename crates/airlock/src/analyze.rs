@@ -1,0 +1,889 @@
+//! File analysis: detect a file's type from its bytes, run it in the sandbox meant for it (with
+//! an emulated environment for scripts), and judge the report with the verdict rules.
+//!
+//! ```no_run
+//! # fn main() -> airlock::Result<()> {
+//! use airlock::analyze::{Analyzer, AnalyzeOptions};
+//! let analyzer = Analyzer::new(AnalyzeOptions::default())?;
+//! let a = analyzer.analyze_path(std::path::Path::new("download.js"));
+//! println!("{}: {}", a.name, a.verdict.summary());
+//! # Ok(()) }
+//! ```
+//!
+//! Files this tier does not run (native executables, archives, documents, VBScript, unknown
+//! types, unreadable or oversized files) get a `not_analysed` verdict that says why, with their
+//! type and hash: never a silent "benign".
+
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::error::Result;
+use crate::guest::{self, GuestKind};
+use crate::js::{Environment, Js, Script};
+use crate::python::{Python, Source};
+use crate::report::{Input, Report};
+use crate::trace::TraceConfig;
+use crate::verdict::{Rules, Verdict};
+use crate::{Limits, Policy, RunRequest, Sandbox, SandboxConfig};
+
+/// A file's type, as detected from its bytes (and, for text, its name's extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileType {
+    /// Zero bytes.
+    Empty,
+    /// A WebAssembly core module.
+    WasmModule,
+    /// A WebAssembly component.
+    WasmComponent,
+    /// JavaScript (or JScript) source.
+    Javascript,
+    /// An HTML page: its inline scripts run in the browser environment.
+    Html,
+    /// A Windows Script File (`<job>`/`<package>`): its JScript runs under Windows Script Host.
+    Wsf,
+    /// An HTML Application: its JScript runs with Windows Script Host's objects.
+    Hta,
+    /// VBScript (not run by this tier).
+    Vbscript,
+    /// Python source.
+    Python,
+    /// An ELF executable or library.
+    Elf,
+    /// A Windows PE executable or library.
+    Pe,
+    /// A Mach-O executable or library.
+    MachO,
+    /// A ZIP, gzip, 7-Zip, RAR or other archive.
+    Archive,
+    /// A PDF or Office document.
+    Document,
+    /// Other binary data.
+    Binary,
+}
+
+impl FileType {
+    /// The type's name as written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileType::Empty => "empty",
+            FileType::WasmModule => "wasm-module",
+            FileType::WasmComponent => "wasm-component",
+            FileType::Javascript => "javascript",
+            FileType::Html => "html",
+            FileType::Wsf => "wsf",
+            FileType::Hta => "hta",
+            FileType::Vbscript => "vbscript",
+            FileType::Python => "python",
+            FileType::Elf => "elf",
+            FileType::Pe => "pe",
+            FileType::MachO => "mach-o",
+            FileType::Archive => "archive",
+            FileType::Document => "document",
+            FileType::Binary => "binary",
+        }
+    }
+
+    /// Why this tier does not run files of this type, if it does not.
+    pub fn not_analysed(self) -> Option<&'static str> {
+        Some(match self {
+            FileType::Empty => "an empty file: nothing to run",
+            FileType::Vbscript => "VBScript: this tier runs JavaScript, Python and WebAssembly",
+            FileType::Elf | FileType::Pe | FileType::MachO => {
+                "a native executable: this tier runs JavaScript, Python and WebAssembly"
+            }
+            FileType::Archive => "an archive: extract it and analyse its files",
+            FileType::Document => "a document: this tier runs JavaScript, Python and WebAssembly",
+            FileType::Binary => "binary data of no type this tier runs",
+            _ => return None,
+        })
+    }
+}
+
+/// What detection found: the type and, for scripts, what to run where.
+#[derive(Debug, Clone)]
+pub struct Detection {
+    /// The file's type.
+    pub file_type: FileType,
+    /// The JavaScript environment to run it in (scripts and pages).
+    pub environment: Option<&'static str>,
+    /// The code to run when it is not the file itself (scripts taken out of a page or container).
+    pub extracted: Option<String>,
+    /// Scripts a page links to (`<script src>`): named, not fetched.
+    pub linked_scripts: Vec<String>,
+    /// Notes on what detection did.
+    pub notes: Vec<String>,
+}
+
+fn ext(name: &str) -> String {
+    Path::new(name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Detects a file's type from its bytes; the name's extension only decides between kinds of
+/// text that look alike (a `.py` file is Python, a `.vbs` file VBScript).
+pub fn detect(name: &str, bytes: &[u8]) -> Detection {
+    let d = |file_type| Detection {
+        file_type,
+        environment: None,
+        extracted: None,
+        linked_scripts: Vec::new(),
+        notes: Vec::new(),
+    };
+    if bytes.is_empty() {
+        return d(FileType::Empty);
+    }
+    if let Ok((_, kind)) = crate::detect::to_binary(bytes)
+        && bytes.starts_with(b"\0asm")
+    {
+        return d(match kind {
+            crate::WasmKind::Module => FileType::WasmModule,
+            crate::WasmKind::Component => FileType::WasmComponent,
+        });
+    }
+    let magic: &[(&[u8], FileType)] = &[
+        (b"\0asm", FileType::Binary), // a damaged WebAssembly binary
+        (b"\x7fELF", FileType::Elf),
+        (b"MZ", FileType::Pe),
+        (b"\xfe\xed\xfa\xce", FileType::MachO),
+        (b"\xfe\xed\xfa\xcf", FileType::MachO),
+        (b"\xce\xfa\xed\xfe", FileType::MachO),
+        (b"\xcf\xfa\xed\xfe", FileType::MachO),
+        (b"\xca\xfe\xba\xbe", FileType::MachO),
+        (b"PK\x03\x04", FileType::Archive),
+        (b"\x1f\x8b", FileType::Archive),
+        (b"7z\xbc\xaf\x27\x1c", FileType::Archive),
+        (b"Rar!", FileType::Archive),
+        (b"%PDF", FileType::Document),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", FileType::Document),
+    ];
+    if let Some((_, t)) = magic.iter().find(|(m, _)| bytes.starts_with(m)) {
+        return d(*t);
+    }
+    let (text, decode_note) = crate::js::decode_source(bytes);
+    if !is_text(bytes) {
+        return d(FileType::Binary);
+    }
+    let mut out = detect_text(name, &text);
+    out.notes.extend(decode_note);
+    out
+}
+
+/// Text (any encoding a script host reads): a BOM, or few control bytes other than whitespace.
+fn is_text(bytes: &[u8]) -> bool {
+    if bytes.starts_with(b"\xef\xbb\xbf")
+        || bytes.starts_with(b"\xff\xfe")
+        || bytes.starts_with(b"\xfe\xff")
+    {
+        return true;
+    }
+    let sample = &bytes[..bytes.len().min(64 * 1024)];
+    let control = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
+        .count();
+    control * 100 <= sample.len()
+}
+
+/// How an HTML page may start.
+const HTML_STARTS: [&str; 13] = [
+    "<!doctype html",
+    "<html",
+    "<head",
+    "<body",
+    "<script",
+    "<meta",
+    "<iframe",
+    "<div",
+    "<form",
+    "<!--",
+    "<title",
+    "<link",
+    "<style",
+];
+
+fn detect_text(name: &str, text: &str) -> Detection {
+    let e = ext(name);
+    let head = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    let lower_head: String = head
+        .chars()
+        .take(4096)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let mut d = Detection {
+        file_type: FileType::Javascript,
+        environment: None,
+        extracted: None,
+        linked_scripts: Vec::new(),
+        notes: Vec::new(),
+    };
+    let markup = head.starts_with('<');
+    if markup && (lower_head.contains("<job") || lower_head.contains("<package")) || e == "wsf" {
+        d.file_type = FileType::Wsf;
+    } else if lower_head.contains("<hta:application") || e == "hta" {
+        d.file_type = FileType::Hta;
+    } else if markup && HTML_STARTS.iter().any(|m| lower_head.starts_with(m))
+        || matches!(e.as_str(), "html" | "htm" | "xhtml")
+    {
+        d.file_type = FileType::Html;
+    } else if matches!(e.as_str(), "py" | "pyw")
+        || head.starts_with("#!") && head.lines().next().is_some_and(|l| l.contains("python"))
+    {
+        d.file_type = FileType::Python;
+        return d;
+    } else if matches!(e.as_str(), "vbs" | "vbe") || looks_like_vbscript(head) {
+        d.file_type = FileType::Vbscript;
+        return d;
+    }
+    match d.file_type {
+        FileType::Javascript => d.environment = Some(js_environment(text)),
+        FileType::Html => {
+            let (code, linked, vbs) = extract_scripts(
+                text,
+                &[
+                    "javascript",
+                    "jscript",
+                    "ecmascript",
+                    "text/javascript",
+                    "application/javascript",
+                    "module",
+                ],
+            );
+            d.environment = Some("browser");
+            d.extracted = Some(code);
+            d.linked_scripts = linked;
+            if vbs > 0 {
+                d.notes.push(format!("{vbs} VBScript block(s) not run"));
+            }
+        }
+        FileType::Wsf | FileType::Hta => {
+            let (code, linked, vbs) = extract_scripts(
+                text,
+                &["javascript", "jscript", "jscript.encode", "text/javascript"],
+            );
+            d.environment = Some("wsh");
+            d.linked_scripts = linked;
+            if vbs > 0 {
+                d.notes.push(format!("{vbs} VBScript block(s) not run"));
+            }
+            if code.trim().is_empty() && vbs > 0 {
+                d.file_type = FileType::Vbscript;
+                d.environment = None;
+            } else {
+                d.extracted = Some(code);
+            }
+        }
+        _ => {}
+    }
+    d
+}
+
+fn looks_like_vbscript(head: &str) -> bool {
+    let lower: String = head
+        .chars()
+        .take(8192)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let vb = [
+        "dim ",
+        "on error resume next",
+        "end sub",
+        "end function",
+        "wscript.createobject(",
+        "set ",
+    ];
+    let js = [";", "{", "function", "var ", "let ", "const ", "=>"];
+    vb.iter()
+        .filter(|m| lower.lines().any(|l| l.trim_start().starts_with(*m)))
+        .count()
+        >= 2
+        && js.iter().filter(|m| lower.contains(*m)).count() <= 1
+}
+
+/// Which emulated host a script was written for: Windows Script Host if it uses its objects,
+/// Node if it uses Node's modules or process, else a browser page.
+pub fn js_environment(text: &str) -> &'static str {
+    let has = |m: &str| text.contains(m);
+    if [
+        "WScript.",
+        "ActiveXObject",
+        "GetObject(",
+        "Scripting.FileSystemObject",
+        "WScript)",
+    ]
+    .iter()
+    .any(|m| has(m))
+    {
+        return "wsh";
+    }
+    let browser = [
+        "document.",
+        "window.",
+        "navigator.",
+        "localStorage",
+        "location.",
+        "self.addEventListener",
+        "importScripts",
+    ]
+    .iter()
+    .filter(|m| has(m))
+    .count();
+    let node = [
+        "require(",
+        "process.env",
+        "process.argv",
+        "process.platform",
+        "__dirname",
+        "child_process",
+        "Buffer.from",
+    ]
+    .iter()
+    .filter(|m| has(m))
+    .count();
+    if node > 0 && browser == 0 || node >= 3 && browser <= 1 {
+        "node"
+    } else {
+        "browser"
+    }
+}
+
+/// The page's (or container's) scripts in the given languages, joined in order; the URLs of
+/// linked scripts; and how many blocks were VBScript.
+fn extract_scripts(text: &str, languages: &[&str]) -> (String, Vec<String>, usize) {
+    let lower = text.to_ascii_lowercase();
+    let mut code = String::new();
+    let mut linked = Vec::new();
+    let mut vbs = 0;
+    let mut at = 0;
+    while let Some(i) = lower[at..].find("<script") {
+        let start = at + i;
+        let Some(tag_end) = lower[start..].find('>').map(|j| start + j + 1) else {
+            break;
+        };
+        let tag = &text[start..tag_end];
+        let tag_lower = &lower[start..tag_end];
+        let close = lower[tag_end..]
+            .find("</script")
+            .map_or(text.len(), |j| tag_end + j);
+        at = lower[close..]
+            .find('>')
+            .map_or(text.len(), |j| close + j + 1);
+        let lang = attr(tag, tag_lower, "language").or_else(|| attr(tag, tag_lower, "type"));
+        let lang = lang.map(|l| l.to_ascii_lowercase());
+        if lang.as_deref().is_some_and(|l| l.contains("vbs")) {
+            vbs += 1;
+            continue;
+        }
+        if lang
+            .as_deref()
+            .is_some_and(|l| !languages.contains(&l))
+        {
+            continue; // JSON, templates, other languages
+        }
+        if let Some(src) = attr(tag, tag_lower, "src") {
+            linked.push(src);
+            continue;
+        }
+        let mut body = &text[tag_end..close];
+        let t = body.trim();
+        if let Some(inner) = t
+            .strip_prefix("<![CDATA[")
+            .and_then(|b| b.strip_suffix("]]>"))
+        {
+            body = inner;
+        }
+        code.push_str(body);
+        code.push_str("\n;\n");
+    }
+    (code, linked, vbs)
+}
+
+/// The value of an attribute in a start tag.
+fn attr(tag: &str, tag_lower: &str, name: &str) -> Option<String> {
+    let mut from = 0;
+    while let Some(i) = tag_lower[from..].find(name) {
+        let p = from + i;
+        from = p + name.len();
+        let before_ok = tag_lower[..p].ends_with(|c: char| c.is_ascii_whitespace());
+        let rest = tag_lower[from..].trim_start();
+        if !before_ok || !rest.starts_with('=') {
+            continue;
+        }
+        let vstart = tag.len() - rest.len() + 1;
+        let v = tag[vstart..].trim_start();
+        let value = match v.chars().next() {
+            Some(q @ ('"' | '\'')) => v[1..].split(q).next().unwrap_or(""),
+            _ => v
+                .split(|c: char| c.is_ascii_whitespace() || c == '>')
+                .next()
+                .unwrap_or(""),
+        };
+        return Some(value.to_string());
+    }
+    None
+}
+
+/// The name an uncaught `ReferenceError` names, if another emulated host defines it, and that host.
+fn missing_host_name(stderr: &str) -> Option<(String, &'static str)> {
+    let first = stderr.lines().next()?;
+    let name = first
+        .strip_prefix("ReferenceError: ")?
+        .strip_suffix(" is not defined")?;
+    let host = match name {
+        "WScript" | "ActiveXObject" | "GetObject" | "Enumerator" | "VBArray" => "wsh",
+        "require" | "process" | "module" | "exports" | "Buffer" | "__dirname" | "__filename"
+        | "global" => "node",
+        "window" | "document" | "navigator" | "location" | "localStorage" | "self" => "browser",
+        _ => return None,
+    };
+    Some((name.to_string(), host))
+}
+
+/// Options of an [`Analyzer`].
+#[derive(Debug, Clone)]
+pub struct AnalyzeOptions {
+    /// Wall-clock time per file. Default 2 s.
+    pub timeout: Duration,
+    /// Files larger than this are not read (refused from their metadata). Default 64 MiB.
+    pub max_file_bytes: u64,
+    /// The verdict rules file's text; `None` = the built-in rules.
+    pub rules: Option<String>,
+}
+
+impl Default for AnalyzeOptions {
+    fn default() -> Self {
+        AnalyzeOptions {
+            timeout: Duration::from_secs(2),
+            max_file_bytes: 64 << 20,
+            rules: None,
+        }
+    }
+}
+
+/// The result of analysing one file.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// The file's name as given.
+    pub name: String,
+    /// Its type.
+    pub file_type: FileType,
+    /// The full report (the run's report with `analysis` and `verdict` sections).
+    pub report: Value,
+    /// The verdict (also in the report).
+    pub verdict: Verdict,
+    /// Time taken, reading included.
+    pub elapsed: Duration,
+}
+
+/// Analyses files: one sandbox and guests loaded once, shared by every file. `Send + Sync`.
+pub struct Analyzer {
+    sandbox: Sandbox,
+    rules: Rules,
+    options: AnalyzeOptions,
+    js: OnceLock<std::result::Result<Js, String>>,
+    python: OnceLock<std::result::Result<Python, String>>,
+}
+
+impl Analyzer {
+    /// An analyzer with its own sandbox (no fuel metering: the timeout bounds each file).
+    pub fn new(options: AnalyzeOptions) -> Result<Analyzer> {
+        let sandbox = Sandbox::new(SandboxConfig {
+            fuel_metering: false,
+            ..SandboxConfig::default()
+        })?;
+        Analyzer::with_sandbox(sandbox, options)
+    }
+
+    /// An analyzer over an existing sandbox.
+    pub fn with_sandbox(sandbox: Sandbox, options: AnalyzeOptions) -> Result<Analyzer> {
+        let rules = match &options.rules {
+            Some(text) => Rules::parse(text)?,
+            None => Rules::builtin(),
+        };
+        Ok(Analyzer {
+            sandbox,
+            rules,
+            options,
+            js: OnceLock::new(),
+            python: OnceLock::new(),
+        })
+    }
+
+    /// The rules in use.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// Analyses a file. Never fails: a file that cannot be read is `not_analysed`, with why.
+    pub fn analyze_path(&self, path: &Path) -> Analysis {
+        let started = Instant::now();
+        let name = path.display().to_string();
+        match crate::read_bounded(path, self.options.max_file_bytes) {
+            Ok(bytes) => {
+                let mut a = self.analyze_bytes(&name, &bytes);
+                a.elapsed = started.elapsed();
+                a
+            }
+            Err(e) => self.not_analysed(&name, None, None, &e.to_string(), started),
+        }
+    }
+
+    /// Analyses a file's bytes.
+    pub fn analyze_bytes(&self, name: &str, bytes: &[u8]) -> Analysis {
+        let started = Instant::now();
+        let det = detect(name, bytes);
+        if let Some(why) = det.file_type.not_analysed() {
+            return self.not_analysed(name, Some(bytes), Some(det.file_type), why, started);
+        }
+        let run = match det.file_type {
+            FileType::WasmModule | FileType::WasmComponent => self.run_wasm(name, bytes),
+            FileType::Python => self.run_python(name, bytes),
+            _ => self.run_js(name, bytes, &det),
+        };
+        let mut report = match run {
+            Ok(r) => r,
+            Err(why) => {
+                return self.not_analysed(name, Some(bytes), Some(det.file_type), &why, started);
+            }
+        };
+        let mut notes = det.notes.clone();
+        let mut environment = det.environment;
+        if let Some(note) = report.as_object_mut().and_then(|o| o.remove("rerun")) {
+            environment = report
+                .pointer("/emulation/environment")
+                .and_then(Value::as_str)
+                .and_then(|e| ["browser", "wsh", "node"].into_iter().find(|x| *x == e));
+            notes.extend(note.as_str().map(String::from));
+        }
+        if let Some(obj) = report.as_object_mut() {
+            let sha = crate::sandbox::hex(&Sha256::digest(bytes));
+            if let Some(input) = obj.get_mut("input").and_then(Value::as_object_mut) {
+                if det.extracted.is_some() {
+                    input.insert(
+                        "script_sha256".into(),
+                        input.get("sha256").cloned().unwrap_or(Value::Null),
+                    );
+                    input.insert(
+                        "script_size".into(),
+                        input.get("size").cloned().unwrap_or(Value::Null),
+                    );
+                }
+                input.insert("name".into(), json!(name));
+                input.insert("size".into(), json!(bytes.len()));
+                input.insert("sha256".into(), json!(sha));
+            }
+            obj.insert(
+                "analysis".into(),
+                json!({
+                    "file_type": det.file_type.as_str(),
+                    "environment": environment,
+                    "linked_scripts": det.linked_scripts,
+                    "notes": notes,
+                    "rules_sha256": self.rules.sha256(),
+                }),
+            );
+        }
+        self.finish(name, det.file_type, report, started)
+    }
+
+    fn finish(
+        &self,
+        name: &str,
+        file_type: FileType,
+        mut report: Value,
+        started: Instant,
+    ) -> Analysis {
+        let verdict = self.rules.evaluate(&report);
+        if let Some(obj) = report.as_object_mut() {
+            obj.insert(
+                "verdict".into(),
+                serde_json::to_value(&verdict).unwrap_or(Value::Null),
+            );
+        }
+        Analysis {
+            name: name.to_string(),
+            file_type,
+            report,
+            verdict,
+            elapsed: started.elapsed(),
+        }
+    }
+
+    fn not_analysed(
+        &self,
+        name: &str,
+        bytes: Option<&[u8]>,
+        file_type: Option<FileType>,
+        why: &str,
+        started: Instant,
+    ) -> Analysis {
+        let report = json!({
+            "format": "airlock-report",
+            "version": crate::REPORT_VERSION,
+            "airlock_version": env!("CARGO_PKG_VERSION"),
+            "wasmtime_version": crate::report::WASMTIME_VERSION,
+            "input": {
+                "name": name,
+                "size": bytes.map(<[u8]>::len),
+                "sha256": bytes.map(|b| crate::sandbox::hex(&Sha256::digest(b))),
+            },
+            "analysis": {
+                "file_type": file_type.map(FileType::as_str),
+                "not_analysed": why,
+                "rules_sha256": self.rules.sha256(),
+            },
+        });
+        self.finish(name, file_type.unwrap_or(FileType::Binary), report, started)
+    }
+
+    fn request(&self) -> RunRequest {
+        let mut r = RunRequest::new(
+            Limits {
+                timeout: self.options.timeout,
+                ..Limits::default()
+            },
+            Policy::default(),
+        );
+        r.trace = TraceConfig {
+            enabled: true,
+            ..TraceConfig::default()
+        };
+        r
+    }
+
+    fn run_js(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        det: &Detection,
+    ) -> std::result::Result<Value, String> {
+        let js = self
+            .js
+            .get_or_init(|| {
+                let g = guest::find(GuestKind::Js, None).map_err(|e| e.to_string())?;
+                Js::load(&self.sandbox, &g).map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| format!("the JavaScript guest is not available: {e}"))?;
+        let code: Vec<u8> = match &det.extracted {
+            Some(c) => c.clone().into_bytes(),
+            None => bytes.to_vec(),
+        };
+        let file = Path::new(name)
+            .file_name()
+            .map_or_else(|| name.to_string(), |f| f.to_string_lossy().into_owned());
+        let script = Script::file(file, code);
+        let env = det
+            .environment
+            .and_then(Environment::named)
+            .unwrap_or(Environment::Browser);
+        let request = self.request();
+        let limits = request.limits.clone();
+        let policy = request.policy.clone();
+        let mut run = js.run(&script, &env, request).map_err(|e| e.to_string())?;
+        let mut rerun = None;
+        // A script that stops on a name another host defines was written for that host: run it
+        // there instead (obfuscated scripts hide the names detection looks for).
+        if let Some((name, host)) = missing_host_name(&run.outcome.stderr.text())
+            && Some(host) != det.environment
+            && let Some(other) = Environment::named(host)
+        {
+            run = js
+                .run(&script, &other, self.request())
+                .map_err(|e| e.to_string())?;
+            rerun = Some(format!(
+                "run again in the {host} environment: in the {} environment the script stopped on `{name}`",
+                env.name()
+            ));
+        }
+        let report = Report::with_input(
+            Input::javascript(&script, js.guest()),
+            &limits,
+            &policy,
+            &run.outcome,
+        )
+        .with_emulation(run.emulation.as_ref());
+        let mut v = serde_json::to_value(&report).map_err(|e| e.to_string())?;
+        if let Some(note) = rerun {
+            v["rerun"] = json!(note);
+        }
+        Ok(v)
+    }
+
+    fn run_python(&self, name: &str, bytes: &[u8]) -> std::result::Result<Value, String> {
+        let py = self
+            .python
+            .get_or_init(|| {
+                let g = guest::find(GuestKind::Python, None).map_err(|e| e.to_string())?;
+                Python::load(&self.sandbox, &g).map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| format!("the Python guest is not available: {e}"))?;
+        let source = Source::file(name, bytes.to_vec());
+        let request = self.request();
+        let limits = request.limits.clone();
+        let policy = request.policy.clone();
+        let outcome = py.run(&source, request).map_err(|e| e.to_string())?;
+        let report = Report::with_input(
+            Input::python(&source, py.guest()),
+            &limits,
+            &policy,
+            &outcome,
+        );
+        serde_json::to_value(&report).map_err(|e| e.to_string())
+    }
+
+    fn run_wasm(&self, name: &str, bytes: &[u8]) -> std::result::Result<Value, String> {
+        let program = self
+            .sandbox
+            .load_bytes(name, bytes)
+            .map_err(|e| e.to_string())?;
+        let request = self.request();
+        let limits = request.limits.clone();
+        let policy = request.policy.clone();
+        let outcome = self
+            .sandbox
+            .run(&program, request)
+            .map_err(|e| e.to_string())?;
+        let report = Report::new(&program, &limits, &policy, &outcome);
+        serde_json::to_value(&report).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ty(name: &str, text: &str) -> FileType {
+        detect(name, text.as_bytes()).file_type
+    }
+
+    #[test]
+    fn types_come_from_the_bytes() {
+        assert_eq!(ty("x", ""), FileType::Empty);
+        assert_eq!(detect("a.js", b"\x7fELF\x02\x01").file_type, FileType::Elf);
+        assert_eq!(detect("a.txt", b"MZ\x90\0").file_type, FileType::Pe);
+        assert_eq!(
+            detect("a", b"\xcf\xfa\xed\xfe\x07").file_type,
+            FileType::MachO
+        );
+        assert_eq!(detect("a.js", b"PK\x03\x04xx").file_type, FileType::Archive);
+        assert_eq!(
+            detect("a.js", b"\0asm\x01\0\0\0").file_type,
+            FileType::WasmModule
+        );
+        assert_eq!(
+            detect("a.js", b"\0asm\x0d\0\x01\0").file_type,
+            FileType::WasmComponent
+        );
+        // A damaged module is still typed a module; loading it says what is wrong.
+        assert_eq!(
+            detect("a.js", b"\0asm\x01\0\0\0\x99garbage").file_type,
+            FileType::WasmModule
+        );
+        assert_eq!(
+            detect("a.js", &[0u8, 1, 2, 3, 4, 5, 6, 7, 8][..]).file_type,
+            FileType::Binary
+        );
+        assert_eq!(
+            ty("page", "<!DOCTYPE html><html><script>x()</script>"),
+            FileType::Html
+        );
+        assert_eq!(
+            ty(
+                "a.wsf",
+                "<job><script language=\"JScript\">x()</script></job>"
+            ),
+            FileType::Wsf
+        );
+        assert_eq!(
+            ty(
+                "x",
+                "<?xml version=\"1.0\"?>\n<package><job id=\"a\"></job></package>"
+            ),
+            FileType::Wsf
+        );
+        assert_eq!(
+            ty("a.hta", "<html><head><hta:application id=x></head></html>"),
+            FileType::Hta
+        );
+        assert_eq!(ty("a.py", "print(1)"), FileType::Python);
+        assert_eq!(
+            ty("run", "#!/usr/bin/env python3\nprint(1)"),
+            FileType::Python
+        );
+        assert_eq!(ty("a.vbs", "MsgBox 1"), FileType::Vbscript);
+        assert_eq!(
+            ty(
+                "x",
+                "Dim a\nSet o = CreateObject(\"WScript.Shell\")\no.Run \"calc\"\n"
+            ),
+            FileType::Vbscript
+        );
+        assert_eq!(ty("x.js", "var a = 1;"), FileType::Javascript);
+    }
+
+    #[test]
+    fn scripts_get_the_environment_they_were_written_for() {
+        assert_eq!(
+            js_environment("var s = new ActiveXObject('WScript.Shell');"),
+            "wsh"
+        );
+        assert_eq!(js_environment("WScript.Echo(1)"), "wsh");
+        assert_eq!(
+            js_environment("const cp = require('child_process'); cp.exec('id')"),
+            "node"
+        );
+        assert_eq!(js_environment("document.title = 'x'"), "browser");
+        assert_eq!(js_environment("1 + 1"), "browser");
+        // A UMD bundle names require but is a browser library.
+        assert_eq!(
+            js_environment(
+                "(function(g){if(typeof module==='object')module.exports=f();else window.lib=f()})(this); require('x')"
+            ),
+            "browser"
+        );
+    }
+
+    #[test]
+    fn pages_and_containers_give_their_scripts() {
+        let d = detect(
+            "p.html",
+            b"<html><script src=\"https://cdn.example/a.js\"></script><script>var a=1</script><script type=\"application/json\">{}</script><SCRIPT language=VBScript>MsgBox 1</SCRIPT><script type=text/javascript>b()</script></html>",
+        );
+        assert_eq!(d.environment, Some("browser"));
+        assert_eq!(
+            d.linked_scripts,
+            vec!["https://cdn.example/a.js".to_string()]
+        );
+        let code = d.extracted.unwrap();
+        assert!(
+            code.contains("var a=1")
+                && code.contains("b()")
+                && !code.contains("{}")
+                && !code.contains("MsgBox")
+        );
+        assert_eq!(d.notes, vec!["1 VBScript block(s) not run".to_string()]);
+        let d = detect(
+            "a.wsf",
+            b"<job><script language=\"JScript\"><![CDATA[WScript.Echo(1)]]></script></job>",
+        );
+        assert_eq!((d.file_type, d.environment), (FileType::Wsf, Some("wsh")));
+        assert_eq!(
+            d.extracted.unwrap().trim_end_matches(['\n', ';']),
+            "WScript.Echo(1)"
+        );
+        let d = detect(
+            "a.wsf",
+            b"<job><script language=\"VBScript\">MsgBox 1</script></job>",
+        );
+        assert_eq!(d.file_type, FileType::Vbscript);
+    }
+}

@@ -1,0 +1,788 @@
+//! Explainable verdicts: rules (data, in TOML) evaluated over a report.
+//!
+//! A [`Verdict`] is a pure function of a report's JSON and a [`Rules`] set: `airlock analyze`
+//! computes it from the report it writes, and `airlock verdict REPORT.json` recomputes it from a
+//! saved report with the same result. Every point of a score names the rule that gave it and the
+//! events or indicators that fired the rule.
+//!
+//! The built-in rules are `rules/verdict.toml` in the repository ([`Rules::builtin`]); its header
+//! documents the rule language.
+
+use std::collections::BTreeMap;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+const BUILTIN: &str = include_str!("../../../rules/verdict.toml");
+
+/// Evidence items kept per reason (the count says how many there were).
+const MAX_EVIDENCE: usize = 5;
+/// Characters kept of one evidence item.
+const MAX_EVIDENCE_CHARS: usize = 200;
+
+/// benign, suspicious, malicious, or not analysed by this tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// Nothing the rules consider harmful.
+    Benign,
+    /// The file was not run: its type is not one this tier analyses, or it could not be read.
+    NotAnalysed,
+    /// Some harmful-looking behaviour, below the malicious threshold.
+    Suspicious,
+    /// Behaviour the rules score at or above the malicious threshold.
+    Malicious,
+}
+
+impl Level {
+    /// The verdict's name as written in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Benign => "benign",
+            Level::NotAnalysed => "not_analysed",
+            Level::Suspicious => "suspicious",
+            Level::Malicious => "malicious",
+        }
+    }
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How far the score is from a threshold, and whether the run was complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// Within 10 points of a threshold, or the run was incomplete and close to one.
+    Low,
+    /// 10-19 points from the nearest threshold.
+    Medium,
+    /// 20 or more points from the nearest threshold, and the run complete.
+    High,
+}
+
+/// One rule that fired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    /// The rule's id.
+    pub rule: String,
+    /// What the rule means.
+    pub description: String,
+    /// Points it added.
+    pub points: u32,
+    /// What fired it: events (`#seq call(args)`) and indicators (`kind: value`), at most five.
+    pub evidence: Vec<String>,
+    /// How many items matched in all.
+    pub matched: usize,
+}
+
+/// The verdict section of a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// The verdict.
+    pub verdict: Level,
+    /// Sum of the reasons' points, at most 100.
+    pub score: u32,
+    /// How sure the verdict is.
+    pub confidence: Confidence,
+    /// The rules that fired, highest points first.
+    pub reasons: Vec<Reason>,
+    /// SHA-256 of the rules file used.
+    pub rules_sha256: String,
+    /// Why the file was not analysed (for `not_analysed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_analysed: Option<String>,
+}
+
+impl Verdict {
+    /// The one-line summary: `malicious 85/100 (high)`.
+    pub fn summary(&self) -> String {
+        match &self.not_analysed {
+            Some(why) => format!("not analysed by this tier: {why}"),
+            None => format!(
+                "{} {}/100 ({} confidence)",
+                self.verdict,
+                self.score,
+                match self.confidence {
+                    Confidence::Low => "low",
+                    Confidence::Medium => "medium",
+                    Confidence::High => "high",
+                }
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    version: u32,
+    thresholds: Thresholds,
+    #[serde(default)]
+    rule: Vec<RuleSpec>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Thresholds {
+    malicious: u32,
+    suspicious: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSpec {
+    id: String,
+    description: String,
+    points: u32,
+    #[serde(default)]
+    when: Vec<CondSpec>,
+    #[serde(default)]
+    any: Vec<CondSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CondSpec {
+    event: Option<String>,
+    category: Option<String>,
+    args: Option<String>,
+    not_args: Option<String>,
+    after: Option<String>,
+    indicator: Option<String>,
+    field: Option<String>,
+    matches: Option<String>,
+    #[serde(default)]
+    other_origin: bool,
+    file_type: Option<String>,
+    status: Option<String>,
+    predicate: Option<String>,
+    min: Option<usize>,
+}
+
+/// A compiled condition.
+#[derive(Debug)]
+enum Cond {
+    Event {
+        call: Regex,
+        category: Option<String>,
+        args: Option<Regex>,
+        not_args: Option<Regex>,
+        after: Option<Regex>,
+        min: usize,
+    },
+    Indicator {
+        kind: String,
+        field: Option<String>,
+        matches: Option<Regex>,
+        other_origin: bool,
+        min: usize,
+    },
+    FileType(Regex),
+    Status(Regex),
+    RunsWrittenFile,
+}
+
+#[derive(Debug)]
+struct Rule {
+    id: String,
+    description: String,
+    points: u32,
+    all: Vec<Cond>,
+    any: Vec<Cond>,
+}
+
+/// A compiled rules set.
+#[derive(Debug)]
+pub struct Rules {
+    rules: Vec<Rule>,
+    thresholds: Thresholds,
+    sha256: String,
+}
+
+const INDICATOR_KINDS: [&str; 10] = [
+    "urls",
+    "domains",
+    "ip_addresses",
+    "commands",
+    "files_written",
+    "registry",
+    "scheduled_tasks",
+    "shortcuts",
+    "snippets",
+    "outbound",
+];
+
+fn regex(rule: &str, what: &str, re: &str) -> Result<Regex> {
+    Regex::new(re).map_err(|e| Error::Config(format!("rule {rule}: bad {what} regex: {e}")))
+}
+
+fn compile(rule: &str, c: &CondSpec) -> Result<Cond> {
+    let opt =
+        |what: &str, re: &Option<String>| re.as_deref().map(|r| regex(rule, what, r)).transpose();
+    let min = c.min.unwrap_or(1).max(1);
+    let sources = [
+        c.event.is_some(),
+        c.indicator.is_some(),
+        c.file_type.is_some(),
+        c.status.is_some(),
+        c.predicate.is_some(),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
+    if sources != 1 {
+        return Err(Error::Config(format!(
+            "rule {rule}: a condition needs exactly one of event, indicator, file_type, status, predicate"
+        )));
+    }
+    if let Some(call) = &c.event {
+        if c.field.is_some() || c.matches.is_some() || c.other_origin {
+            return Err(Error::Config(format!(
+                "rule {rule}: field, matches and other_origin are for indicators (events take args, not_args, after)"
+            )));
+        }
+        return Ok(Cond::Event {
+            call: regex(rule, "event", call)?,
+            category: c.category.clone(),
+            args: opt("args", &c.args)?,
+            not_args: opt("not_args", &c.not_args)?,
+            after: opt("after", &c.after)?,
+            min,
+        });
+    }
+    if c.args.is_some() || c.not_args.is_some() || c.after.is_some() || c.category.is_some() {
+        return Err(Error::Config(format!(
+            "rule {rule}: category, args, not_args and after are for events"
+        )));
+    }
+    if let Some(kind) = &c.indicator {
+        if !INDICATOR_KINDS.contains(&kind.as_str()) {
+            return Err(Error::Config(format!(
+                "rule {rule}: unknown indicator kind {kind:?} (one of {})",
+                INDICATOR_KINDS.join(", ")
+            )));
+        }
+        return Ok(Cond::Indicator {
+            kind: kind.clone(),
+            field: c.field.clone(),
+            matches: opt("matches", &c.matches)?,
+            other_origin: c.other_origin,
+            min,
+        });
+    }
+    if let Some(t) = &c.file_type {
+        return Ok(Cond::FileType(regex(rule, "file_type", t)?));
+    }
+    if let Some(s) = &c.status {
+        return Ok(Cond::Status(regex(rule, "status", s)?));
+    }
+    match c.predicate.as_deref() {
+        Some("runs-written-file") => Ok(Cond::RunsWrittenFile),
+        other => Err(Error::Config(format!(
+            "rule {rule}: unknown predicate {other:?} (known: runs-written-file)"
+        ))),
+    }
+}
+
+impl Rules {
+    /// The rules built into this airlock (`rules/verdict.toml`).
+    pub fn builtin() -> Rules {
+        // The built-in file is checked by the tests; failing here would be a build defect.
+        Rules::parse(BUILTIN).unwrap_or_else(|e| panic!("built-in rules: {e}"))
+    }
+
+    /// Parses and compiles a rules file's text.
+    pub fn parse(text: &str) -> Result<Rules> {
+        let file: RulesFile =
+            toml::from_str(text).map_err(|e| Error::Config(format!("rules file: {e}")))?;
+        if file.version != 1 {
+            return Err(Error::Config(format!(
+                "rules file version {} (this airlock reads version 1)",
+                file.version
+            )));
+        }
+        if file.thresholds.suspicious == 0 || file.thresholds.suspicious > file.thresholds.malicious
+        {
+            return Err(Error::Config(
+                "rules file: thresholds need 0 < suspicious <= malicious".into(),
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let mut rules = Vec::with_capacity(file.rule.len());
+        for r in &file.rule {
+            if !seen.insert(r.id.clone()) {
+                return Err(Error::Config(format!("rule {} is defined twice", r.id)));
+            }
+            if r.when.is_empty() && r.any.is_empty() {
+                return Err(Error::Config(format!("rule {} has no condition", r.id)));
+            }
+            rules.push(Rule {
+                id: r.id.clone(),
+                description: r.description.clone(),
+                points: r.points,
+                all: r
+                    .when
+                    .iter()
+                    .map(|c| compile(&r.id, c))
+                    .collect::<Result<_>>()?,
+                any: r
+                    .any
+                    .iter()
+                    .map(|c| compile(&r.id, c))
+                    .collect::<Result<_>>()?,
+            });
+        }
+        Ok(Rules {
+            rules,
+            thresholds: file.thresholds,
+            sha256: hex(&Sha256::digest(text.as_bytes())),
+        })
+    }
+
+    /// SHA-256 of the rules file's text.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// How many rules there are.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// True if there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The verdict on a report (its JSON, as `airlock analyze` writes it). A report whose
+    /// `analysis.not_analysed` says why the file was not run gets [`Level::NotAnalysed`].
+    pub fn evaluate(&self, report: &Value) -> Verdict {
+        if let Some(why) = report
+            .pointer("/analysis/not_analysed")
+            .and_then(Value::as_str)
+        {
+            return Verdict {
+                verdict: Level::NotAnalysed,
+                score: 0,
+                confidence: Confidence::High,
+                reasons: Vec::new(),
+                rules_sha256: self.sha256.clone(),
+                not_analysed: Some(why.to_string()),
+            };
+        }
+        let facts = Facts::of(report);
+        let mut reasons: Vec<Reason> = self.rules.iter().filter_map(|r| r.fire(&facts)).collect();
+        reasons.sort_by(|a, b| b.points.cmp(&a.points).then(a.rule.cmp(&b.rule)));
+        let score = reasons.iter().map(|r| r.points).sum::<u32>().min(100);
+        let t = self.thresholds;
+        let verdict = if score >= t.malicious {
+            Level::Malicious
+        } else if score >= t.suspicious {
+            Level::Suspicious
+        } else {
+            Level::Benign
+        };
+        let distance = [t.suspicious, t.malicious]
+            .iter()
+            .map(|&x| score.abs_diff(x))
+            .min()
+            .unwrap_or(0);
+        let complete = facts.status == "exited" && !facts.events_dropped;
+        let confidence = match (distance, complete) {
+            (d, true) if d >= 20 => Confidence::High,
+            (d, _) if d >= 10 => Confidence::Medium,
+            _ => Confidence::Low,
+        };
+        Verdict {
+            verdict,
+            score,
+            confidence,
+            reasons,
+            rules_sha256: self.sha256.clone(),
+            not_analysed: None,
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the rules look at, taken from the report once.
+struct Facts<'a> {
+    events: Vec<Ev<'a>>,
+    indicators: BTreeMap<&'a str, &'a [Value]>,
+    file_type: &'a str,
+    status: &'a str,
+    events_dropped: bool,
+}
+
+struct Ev<'a> {
+    seq: u64,
+    call: &'a str,
+    args: &'a str,
+    category: &'a str,
+}
+
+impl<'a> Facts<'a> {
+    fn of(report: &'a Value) -> Facts<'a> {
+        let s = |p: &str| report.pointer(p).and_then(Value::as_str).unwrap_or("");
+        let events = report
+            .get("events")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|e| Ev {
+                        seq: e.get("seq").and_then(Value::as_u64).unwrap_or(0),
+                        call: e.get("call").and_then(Value::as_str).unwrap_or(""),
+                        args: e.get("args").and_then(Value::as_str).unwrap_or(""),
+                        category: e.get("category").and_then(Value::as_str).unwrap_or(""),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let indicators = report
+            .pointer("/emulation/indicators")
+            .and_then(Value::as_object)
+            .map(|o| {
+                o.iter()
+                    .filter_map(|(k, v)| Some((k.as_str(), v.as_array()?.as_slice())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Facts {
+            events,
+            indicators,
+            file_type: s("/analysis/file_type"),
+            status: s("/outcome/status/kind"),
+            events_dropped: report
+                .get("events_dropped")
+                .and_then(Value::as_u64)
+                .is_some_and(|n| n > 0),
+        }
+    }
+
+    fn indicators(&self, kind: &str) -> &'a [Value] {
+        self.indicators.get(kind).copied().unwrap_or(&[])
+    }
+}
+
+/// An indicator's main text: the string itself, or its kind's main field.
+fn main_field(kind: &str) -> &'static str {
+    match kind {
+        "files_written" => "path",
+        "registry" => "key",
+        "scheduled_tasks" => "command",
+        "shortcuts" => "target",
+        "snippets" => "text",
+        "outbound" => "data",
+        _ => "",
+    }
+}
+
+fn text_of<'v>(v: &'v Value, field: &str) -> &'v str {
+    match v {
+        Value::String(s) => s,
+        _ => v.get(field).and_then(Value::as_str).unwrap_or(""),
+    }
+}
+
+/// The URL an indicator is about (for `other_origin`).
+fn url_of(v: &Value) -> &str {
+    match v {
+        Value::String(s) => s,
+        _ => v.get("url").and_then(Value::as_str).unwrap_or(""),
+    }
+}
+
+fn clip(s: &str) -> String {
+    if s.chars().count() <= MAX_EVIDENCE_CHARS {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(MAX_EVIDENCE_CHARS).collect();
+        format!("{cut}...")
+    }
+}
+
+impl Cond {
+    /// The items that match (as evidence lines), or `None` if fewer than needed.
+    fn matches(&self, f: &Facts) -> Option<Vec<String>> {
+        let (hits, min) = match self {
+            Cond::Event {
+                call,
+                category,
+                args,
+                not_args,
+                after,
+                min,
+            } => {
+                let mut armed = after.is_none();
+                let mut hits = Vec::new();
+                for e in &f.events {
+                    let matched = call.is_match(e.call)
+                        && category.as_deref().is_none_or(|c| c == e.category)
+                        && args.as_ref().is_none_or(|r| r.is_match(e.args))
+                        && not_args.as_ref().is_none_or(|r| !r.is_match(e.args));
+                    if matched && armed {
+                        hits.push(format!("event #{} {}({})", e.seq, e.call, e.args));
+                    }
+                    if let Some(a) = after
+                        && !armed
+                        && a.is_match(&format!("{}({})", e.call, e.args))
+                    {
+                        armed = true;
+                    }
+                }
+                (hits, *min)
+            }
+            Cond::Indicator {
+                kind,
+                field,
+                matches,
+                other_origin,
+                min,
+            } => {
+                let field = field.as_deref().unwrap_or_else(|| main_field(kind));
+                let hits = f
+                    .indicators(kind)
+                    .iter()
+                    .filter(|v| !*other_origin || is_other_origin(url_of(v)))
+                    .filter(|v| {
+                        matches
+                            .as_ref()
+                            .is_none_or(|r| r.is_match(text_of(v, field)))
+                    })
+                    .map(|v| {
+                        let shown = match v {
+                            Value::String(s) => s.clone(),
+                            _ => {
+                                let main = text_of(v, field);
+                                let url = url_of(v);
+                                if url.is_empty() || url == main {
+                                    main.to_string()
+                                } else {
+                                    format!("{url} <- {main}")
+                                }
+                            }
+                        };
+                        format!("{kind}: {shown}")
+                    })
+                    .collect();
+                (hits, *min)
+            }
+            Cond::FileType(r) => (
+                if r.is_match(f.file_type) {
+                    vec![format!("file type: {}", f.file_type)]
+                } else {
+                    Vec::new()
+                },
+                1,
+            ),
+            Cond::Status(r) => (
+                if r.is_match(f.status) {
+                    vec![format!("status: {}", f.status)]
+                } else {
+                    Vec::new()
+                },
+                1,
+            ),
+            Cond::RunsWrittenFile => (runs_written_file(f), 1),
+        };
+        (hits.len() >= min).then_some(hits)
+    }
+}
+
+/// Commands that name a file the sample wrote (case-insensitively, by full path).
+fn runs_written_file(f: &Facts) -> Vec<String> {
+    let written: Vec<String> = f
+        .indicators("files_written")
+        .iter()
+        .map(|v| text_of(v, "path").to_lowercase())
+        .filter(|p| p.len() > 3)
+        .collect();
+    f.indicators("commands")
+        .iter()
+        .filter_map(Value::as_str)
+        .filter_map(|c| {
+            let lc = c.to_lowercase();
+            written
+                .iter()
+                .find(|p| lc.contains(p.as_str()))
+                .map(|p| format!("commands: {c} (runs {p})"))
+        })
+        .collect()
+}
+
+/// Whether a URL indicator is another site's: the emulated page's own URLs are paths (`/x`).
+fn is_other_origin(url: &str) -> bool {
+    !url.is_empty() && !url.starts_with('/')
+}
+
+impl Rule {
+    fn fire(&self, f: &Facts) -> Option<Reason> {
+        let mut evidence = Vec::new();
+        for c in &self.all {
+            evidence.extend(c.matches(f)?);
+        }
+        if !self.any.is_empty() {
+            let mut any = false;
+            for c in &self.any {
+                if let Some(e) = c.matches(f) {
+                    any = true;
+                    evidence.extend(e);
+                }
+            }
+            if !any {
+                return None;
+            }
+        }
+        let matched = evidence.len();
+        evidence.dedup();
+        evidence.truncate(MAX_EVIDENCE);
+        Some(Reason {
+            rule: self.id.clone(),
+            description: self.description.clone(),
+            points: self.points,
+            evidence: evidence.iter().map(|e| clip(e)).collect(),
+            matched,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn report(events: Value, indicators: Value) -> Value {
+        json!({
+            "analysis": { "file_type": "javascript" },
+            "outcome": { "status": { "kind": "exited", "code": 0 } },
+            "events_dropped": 0,
+            "events": events,
+            "emulation": { "indicators": indicators },
+        })
+    }
+
+    #[test]
+    fn the_builtin_rules_compile() {
+        let r = Rules::builtin();
+        assert!(r.len() > 20);
+        assert_eq!(r.sha256().len(), 64);
+    }
+
+    #[test]
+    fn nothing_seen_is_benign_with_high_confidence() {
+        let v = Rules::builtin().evaluate(&report(json!([]), json!({})));
+        assert_eq!(v.verdict, Level::Benign);
+        assert_eq!(v.score, 0);
+        assert_eq!(v.confidence, Confidence::High);
+        assert!(v.reasons.is_empty());
+    }
+
+    #[test]
+    fn every_point_names_its_rule_and_evidence() {
+        let r = report(
+            json!([{ "seq": 4, "call": "WScript.Shell.RegWrite", "args": "\"HKCU\\\\...\"", "category": "registry" }]),
+            json!({
+                "registry": [{ "key": "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\X", "value": "a.exe" }],
+                "commands": ["C:\\Users\\user\\AppData\\Local\\Temp\\a.exe"],
+                "files_written": [{ "path": "C:\\Users\\user\\AppData\\Local\\Temp\\a.exe" }],
+            }),
+        );
+        let v = Rules::builtin().evaluate(&r);
+        assert_eq!(v.verdict, Level::Malicious);
+        let sum: u32 = v.reasons.iter().map(|r| r.points).sum();
+        assert_eq!(v.score, sum.min(100));
+        let ids: Vec<&str> = v.reasons.iter().map(|r| r.rule.as_str()).collect();
+        for id in [
+            "persistence.registry-autostart",
+            "registry.write",
+            "process.command",
+            "process.runs-written-file",
+            "files.executable-written",
+        ] {
+            assert!(ids.contains(&id), "{id} in {ids:?}");
+        }
+        assert!(v.reasons.iter().all(|r| !r.evidence.is_empty()));
+        let run = v
+            .reasons
+            .iter()
+            .find(|r| r.rule == "process.runs-written-file")
+            .unwrap();
+        assert!(run.evidence[0].contains("runs c:\\users\\user\\appdata\\local\\temp\\a.exe"));
+    }
+
+    #[test]
+    fn after_conditions_need_the_earlier_event() {
+        let beacon = json!({ "seq": 9, "call": "img.src", "args": "\"http://x.example/k?k=4\"", "category": "dom" });
+        let typed =
+            json!({ "seq": 8, "call": "dispatch", "args": "\"keydown\"", "category": "dom" });
+        let rules = Rules::builtin();
+        let fired = |events: Value| {
+            rules
+                .evaluate(&report(events, json!({})))
+                .reasons
+                .iter()
+                .any(|r| r.rule == "exfil.after-user-input")
+        };
+        assert!(fired(json!([typed.clone(), beacon.clone()])));
+        assert!(!fired(json!([beacon.clone(), typed.clone()])));
+        let own = json!({ "seq": 9, "call": "img.src", "args": "\"/k?k=4\"", "category": "dom" });
+        assert!(!fired(json!([typed, own])));
+    }
+
+    #[test]
+    fn other_origin_skips_the_pages_own_urls() {
+        let rules = Rules::builtin();
+        let sent = |url: &str| {
+            let r = report(
+                json!([]),
+                json!({ "outbound": [{ "url": url, "api": "fetch", "data": "cardnumber=4111111111111111" }] }),
+            );
+            rules
+                .evaluate(&r)
+                .reasons
+                .iter()
+                .any(|r| r.rule == "exfil.sensitive-data")
+        };
+        assert!(sent("https://evil.example/c"));
+        assert!(!sent("/checkout/pay"));
+    }
+
+    #[test]
+    fn not_analysed_reports_say_why() {
+        let v =
+            Rules::builtin().evaluate(&json!({ "analysis": { "not_analysed": "ELF executable" } }));
+        assert_eq!(v.verdict, Level::NotAnalysed);
+        assert_eq!(v.not_analysed.as_deref(), Some("ELF executable"));
+    }
+
+    #[test]
+    fn bad_rules_files_are_clear_errors() {
+        let bad = |text: &str| Rules::parse(text).unwrap_err().to_string();
+        let head = "version = 1\n[thresholds]\nmalicious = 50\nsuspicious = 20\n";
+        assert!(
+            bad("version = 2\n[thresholds]\nmalicious = 50\nsuspicious = 20\n")
+                .contains("version 2")
+        );
+        assert!(bad(&format!("{head}[[rule]]\nid = \"a\"\ndescription = \"d\"\npoints = 1\nwhen = [{{ event = \"(\" }}]\n")).contains("rule a: bad event regex"));
+        assert!(bad(&format!("{head}[[rule]]\nid = \"a\"\ndescription = \"d\"\npoints = 1\nwhen = [{{ indicator = \"nope\" }}]\n")).contains("unknown indicator kind"));
+        assert!(
+            bad(&format!(
+                "{head}[[rule]]\nid = \"a\"\ndescription = \"d\"\npoints = 1\n"
+            ))
+            .contains("no condition")
+        );
+        assert!(bad(&format!("{head}[[rule]]\nid = \"a\"\ndescription = \"d\"\npoints = 1\nwhen = [{{ event = \"x\", indicator = \"urls\" }}]\n")).contains("exactly one"));
+        assert!(bad(&format!("{head}[[rule]]\nid = \"a\"\ndescription = \"d\"\npoints = 1\nwhen = [{{ evnt = \"x\" }}]\n")).contains("unknown field"));
+    }
+}
