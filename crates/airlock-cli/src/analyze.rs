@@ -44,6 +44,9 @@ pub struct AnalyzeArgs {
     /// A rules file to use instead of the built-in rules (rules/verdict.toml).
     #[arg(long)]
     pub rules: Option<PathBuf>,
+    /// Also write a self-contained HTML page (verdicts, reasons, indicators, event timelines).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Largest file analysed; larger ones are refused before being read.
     #[arg(long, default_value = "64MiB", value_parser = parse_size)]
     pub max_file_size: u64,
@@ -179,6 +182,7 @@ pub fn analyze(a: AnalyzeArgs) -> i32 {
     let files = collect(&a.paths);
     let bar = (files.len() > 1 && !a.json).then(|| progress(files.len() as u64));
     let mut worst: Option<Level> = None;
+    let mut kept = Vec::new();
     for f in &files {
         let an = analyzer.analyze_path(f);
         worst = worst.max(Some(an.verdict.verdict));
@@ -196,9 +200,18 @@ pub fn analyze(a: AnalyzeArgs) -> i32 {
             }
             None => show(),
         }
+        if a.html.is_some() {
+            kept.push(an);
+        }
     }
     if let Some(b) = bar {
         b.finish_and_clear();
+    }
+    if let Some(path) = &a.html
+        && let Err(e) = std::fs::write(path, html_page(&kept))
+    {
+        eprintln!("airlock analyze: cannot write {}: {e}", path.display());
+        return crate::exit::CACHE;
     }
     exit_for(worst)
 }
@@ -518,4 +531,134 @@ pub fn eval(a: EvalArgs) -> i32 {
         );
     }
     0
+}
+
+/// Escapes text for HTML.
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// Events shown per file in the page's timeline.
+const MAX_TIMELINE: usize = 500;
+
+/// A self-contained page (no scripts, no external resources): per file, the verdict, the
+/// reasons with their evidence, the indicators, and a timeline of the events.
+pub fn html_page(analyses: &[Analysis]) -> String {
+    let mut h = String::from(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>airlock analysis</title>\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n<style>\
+         body{font:14px system-ui,sans-serif;margin:2em;max-width:70em}code,td.m{font-family:ui-monospace,monospace;font-size:12px}\
+         .malicious{color:#fff;background:#b00020}.suspicious{background:#ffb300}.benign{background:#c8e6c9}.not_analysed{background:#ddd}\
+         .v{padding:2px 8px;border-radius:4px;font-weight:bold}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:3px 6px;text-align:left;vertical-align:top}\
+         section{margin-bottom:3em}</style></head><body>\n<h1>airlock analysis</h1>\n",
+    );
+    for a in analyses {
+        let v = &a.verdict;
+        let r = &a.report;
+        let s = |p: &str| r.pointer(p).and_then(Value::as_str).unwrap_or("");
+        h.push_str(&format!(
+            "<section><h2>{}</h2>\n<p><span class=\"v {}\">{}</span> {}</p>\n<p>type {} {}, {} bytes, SHA-256 <code>{}</code>, {} ms</p>\n",
+            esc(&a.name),
+            v.verdict.as_str(),
+            esc(v.verdict.as_str()),
+            esc(&v.summary()),
+            esc(a.file_type.as_str()),
+            esc(s("/analysis/environment")),
+            r.pointer("/input/size").and_then(Value::as_u64).unwrap_or(0),
+            esc(s("/input/sha256")),
+            a.elapsed.as_millis()
+        ));
+        if !v.reasons.is_empty() {
+            h.push_str(
+                "<h3>Reasons</h3><table><tr><th>points</th><th>rule</th><th>evidence</th></tr>\n",
+            );
+            for x in &v.reasons {
+                let ev: Vec<String> = x
+                    .evidence
+                    .iter()
+                    .map(|e| format!("<code>{}</code>", esc(e)))
+                    .collect();
+                h.push_str(&format!(
+                    "<tr><td>+{}</td><td><b>{}</b><br>{}</td><td>{}{}</td></tr>\n",
+                    x.points,
+                    esc(&x.rule),
+                    esc(&x.description),
+                    ev.join("<br>"),
+                    if x.matched > x.evidence.len() {
+                        format!("<br>({} in all)", x.matched)
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+            h.push_str("</table>\n");
+        }
+        if let Some(ind) = r
+            .pointer("/emulation/indicators")
+            .and_then(Value::as_object)
+        {
+            let rows: Vec<String> = ind
+                .iter()
+                .flat_map(|(k, vals)| {
+                    vals.as_array().into_iter().flatten().map(move |x| {
+                        let t = match x {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        format!(
+                            "<tr><td>{}</td><td class=\"m\">{}</td></tr>",
+                            esc(k),
+                            esc(&t)
+                        )
+                    })
+                })
+                .collect();
+            if !rows.is_empty() {
+                h.push_str("<h3>Indicators</h3><table>\n");
+                h.push_str(&rows.join("\n"));
+                h.push_str("</table>\n");
+            }
+        }
+        if let Some(events) = r.get("events").and_then(Value::as_array) {
+            let shown: Vec<&Value> = events
+                .iter()
+                .filter(|e| !matches!(e["category"].as_str(), Some("clock" | "random")))
+                .collect();
+            if !shown.is_empty() {
+                h.push_str("<h3>Timeline</h3><table><tr><th>ms</th><th>#</th><th>category</th><th>call</th></tr>\n");
+                for e in shown.iter().take(MAX_TIMELINE) {
+                    h.push_str(&format!(
+                        "<tr><td>{:.3}</td><td>{}</td><td>{}</td><td class=\"m\">{}({}) = {}</td></tr>\n",
+                        e["time_us"].as_u64().unwrap_or(0) as f64 / 1000.0,
+                        e["seq"].as_u64().unwrap_or(0),
+                        esc(e["category"].as_str().unwrap_or("")),
+                        esc(e["call"].as_str().unwrap_or("")),
+                        esc(e["args"].as_str().unwrap_or("")),
+                        esc(e["result"].as_str().unwrap_or(""))
+                    ));
+                }
+                h.push_str("</table>\n");
+                if shown.len() > MAX_TIMELINE {
+                    h.push_str(&format!(
+                        "<p>{} more events in the JSON report</p>\n",
+                        shown.len() - MAX_TIMELINE
+                    ));
+                }
+            }
+        }
+        h.push_str("</section>\n");
+    }
+    h.push_str("</body></html>\n");
+    h
 }

@@ -249,3 +249,27 @@ fn the_labelled_corpus_meets_the_detection_targets() {
     assert_eq!(f["benign_tricky"]["files"], 12);
     assert!(Path::new(&sample("mal-wsh-dropper-01.js")).exists());
 }
+
+#[test]
+fn the_html_page_is_self_contained_and_shows_verdicts_reasons_and_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("out.html");
+    let o = airlock(&[
+        "analyze",
+        "--html",
+        page.to_str().unwrap(),
+        &sample("mal-phishing-kit-01.js"),
+        &sample("ben-abtest-01.js"),
+    ]);
+    assert_eq!(code(&o), 30);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<span class=\"v malicious\">malicious</span>"));
+    assert!(html.contains("<span class=\"v benign\">benign</span>"));
+    assert!(html.contains("phish.password-form-other-site"));
+    assert!(html.contains("<h3>Timeline</h3>"));
+    // What the sample wrote into its page is shown as text, never as markup.
+    assert!(html.contains("&lt;div class=\\&quot;login"));
+    assert!(!html.contains("<div class="));
+    assert!(!html.contains("<script"));
+    assert!(html.contains("default-src 'none'"));
+}
