@@ -140,8 +140,10 @@ pub fn detect(name: &str, bytes: &[u8]) -> Detection {
     if bytes.is_empty() {
         return d(FileType::Empty);
     }
-    if let Ok((_, kind)) = crate::detect::to_binary(bytes)
-        && bytes.starts_with(b"\0asm")
+    let wat = bytes.trim_ascii_start().starts_with(b"(module")
+        || bytes.trim_ascii_start().starts_with(b"(component");
+    if (bytes.starts_with(b"\0asm") || wat)
+        && let Ok((_, kind)) = crate::detect::to_binary(bytes)
     {
         return d(match kind {
             crate::WasmKind::Module => FileType::WasmModule,
@@ -825,6 +827,10 @@ mod tests {
             FileType::Vbscript
         );
         assert_eq!(ty("x.js", "var a = 1;"), FileType::Javascript);
+        assert_eq!(
+            ty("t.wat", "(module (func (export \"_start\")))"),
+            FileType::WasmModule
+        );
     }
 
     #[test]
