@@ -131,12 +131,13 @@ pub fn print_summary(a: &Analysis) {
         );
     }
     if let Some(ind) = a.report.pointer("/emulation/indicators") {
-        for (kind, field) in [
-            ("urls", ""),
-            ("commands", ""),
-            ("files_written", "path"),
-            ("registry", "key"),
-            ("scheduled_tasks", "command"),
+        // (indicator kind, its main field or "" for plain strings, the label shown)
+        for (kind, field, label) in [
+            ("urls", "", "url"),
+            ("commands", "", "command"),
+            ("files_written", "path", "file"),
+            ("registry", "key", "registry"),
+            ("scheduled_tasks", "command", "task"),
         ] {
             for x in ind[kind].as_array().into_iter().flatten().take(5) {
                 let s = if field.is_empty() {
@@ -145,10 +146,7 @@ pub fn print_summary(a: &Analysis) {
                     x[field].as_str()
                 };
                 if let Some(s) = s {
-                    println!(
-                        "  {:<9} {s}",
-                        kind.trim_end_matches('s').replace("files_written", "file")
-                    );
+                    println!("  {label:<9} {s}");
                 }
             }
         }
@@ -348,6 +346,16 @@ impl Tally {
     }
 }
 
+/// One sample's line in `airlock eval -v`: file, label, verdict, the rules that fired.
+fn eval_line(file: &str, label: &str, an: &Analysis) -> String {
+    let rules: Vec<&str> = an.verdict.reasons.iter().map(|r| r.rule.as_str()).collect();
+    format!(
+        "  {file:<34} {label:<9} -> {} {}",
+        an.verdict.summary(),
+        rules.join(",")
+    )
+}
+
 pub fn eval(a: EvalArgs) -> i32 {
     let labels: Vec<Value> = match std::fs::read_to_string(a.dir.join("labels.json"))
         .map_err(|e| e.to_string())
@@ -413,18 +421,7 @@ pub fn eval(a: EvalArgs) -> i32 {
         expected += c.expected;
         found += c.found;
         missed.extend(c.missing.iter().map(|m| format!("{file}: {m}")));
-        lines.push(format!(
-            "  {:<34} {:<9} -> {} {}",
-            file,
-            label["label"].as_str().unwrap_or("?"),
-            an.verdict.summary(),
-            an.verdict
-                .reasons
-                .iter()
-                .map(|r| r.rule.as_str())
-                .collect::<Vec<_>>()
-                .join(",")
-        ));
+        lines.push(eval_line(file, label["label"].as_str().unwrap_or("?"), &an));
         if let Some(b) = &bar {
             b.inc(1);
         }
@@ -433,20 +430,11 @@ pub fn eval(a: EvalArgs) -> i32 {
         let an = analyzer.analyze_path(p);
         times.push(an.elapsed);
         real.add(an.verdict.verdict);
-        lines.push(format!(
-            "  {:<34} {:<9} -> {} {}",
-            p.file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            "benign",
-            an.verdict.summary(),
-            an.verdict
-                .reasons
-                .iter()
-                .map(|r| r.rule.as_str())
-                .collect::<Vec<_>>()
-                .join(",")
-        ));
+        let file = p
+            .file_name()
+            .map(|f| f.to_string_lossy())
+            .unwrap_or_default();
+        lines.push(eval_line(&file, "benign", &an));
         if let Some(b) = &bar {
             b.inc(1);
         }

@@ -5,24 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-fn airlock(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .args(args)
-        .output()
-        .expect("spawn airlock")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+mod common;
+use common::{airlock, code, out, schema_errors};
 
 fn corpus() -> PathBuf {
     PathBuf::from(concat!(
@@ -85,16 +73,7 @@ fn a_saved_report_gives_the_same_verdict_again() {
     ] {
         let o = airlock(&["analyze", "--json", &sample(s)]);
         let r = &reports(&o)[0];
-        let schema: Value = serde_json::from_str(
-            &std::fs::read_to_string(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../docs/report.schema.json"
-            ))
-            .unwrap(),
-        )
-        .unwrap();
-        let validator = jsonschema::validator_for(&schema).unwrap();
-        let errors: Vec<String> = validator.iter_errors(r).map(|e| e.to_string()).collect();
+        let errors = schema_errors(r);
         assert!(errors.is_empty(), "{s}: {errors:#?}");
         let saved = dir.path().join("r.json");
         std::fs::write(&saved, r.to_string()).unwrap();

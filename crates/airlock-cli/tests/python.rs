@@ -3,39 +3,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+use common::{code, err, out, schema_errors};
 
-fn airlock_with(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .args(args)
-        .envs(env.iter().copied())
-        .env("AIRLOCK_TEST_SECRET", "hunter2")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn airlock");
-    let mut pipe = child.stdin.take().unwrap();
-    pipe.write_all(stdin).unwrap();
-    drop(pipe);
-    child.wait_with_output().unwrap()
+/// Runs airlock with a secret in its own environment (that guests must not see).
+fn airlock_with(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> std::process::Output {
+    let mut env = env.to_vec();
+    env.push(("AIRLOCK_TEST_SECRET", "hunter2"));
+    common::airlock_with(args, stdin, &env)
 }
 
-fn airlock(args: &[&str]) -> Output {
+fn airlock(args: &[&str]) -> std::process::Output {
     airlock_with(args, b"", &[])
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 #[test]
@@ -142,18 +121,9 @@ fn json_outcome_and_report_follow_the_schema() {
     let outcome: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
     assert_eq!(outcome["status"]["kind"], "exited");
     assert_eq!(outcome["stdout"], "ok\n");
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../docs/report.schema.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    let errors = schema_errors(&doc);
     assert!(errors.is_empty(), "{errors:#?}");
     assert_eq!(doc["input"]["kind"], "python");
     assert_eq!(doc["input"]["name"], "<string>");

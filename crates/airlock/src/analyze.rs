@@ -140,9 +140,7 @@ pub fn detect(name: &str, bytes: &[u8]) -> Detection {
     if bytes.is_empty() {
         return d(FileType::Empty);
     }
-    let wat = bytes.trim_ascii_start().starts_with(b"(module")
-        || bytes.trim_ascii_start().starts_with(b"(component");
-    if (bytes.starts_with(b"\0asm") || wat)
+    if (bytes.starts_with(b"\0asm") || crate::detect::looks_like_text(bytes))
         && let Ok((_, kind)) = crate::detect::to_binary(bytes)
     {
         return d(match kind {
@@ -169,10 +167,10 @@ pub fn detect(name: &str, bytes: &[u8]) -> Detection {
     if let Some((_, t)) = magic.iter().find(|(m, _)| bytes.starts_with(m)) {
         return d(*t);
     }
-    let (text, decode_note) = crate::js::decode_source(bytes);
     if !is_text(bytes) {
         return d(FileType::Binary);
     }
+    let (text, decode_note) = crate::js::decode_source(bytes);
     let mut out = detect_text(name, &text);
     out.notes.extend(decode_note);
     out
@@ -642,19 +640,49 @@ impl Analyzer {
         self.finish(name, file_type.unwrap_or(FileType::Binary), report, started)
     }
 
+    /// The analysis limits: the default ones with the analysis timeout.
+    fn limits(&self) -> Limits {
+        Limits {
+            timeout: self.options.timeout,
+            ..Limits::default()
+        }
+    }
+
+    /// A traced run under the analysis limits and the default (nothing granted) policy.
     fn request(&self) -> RunRequest {
-        let mut r = RunRequest::new(
-            Limits {
-                timeout: self.options.timeout,
-                ..Limits::default()
-            },
-            Policy::default(),
-        );
+        let mut r = RunRequest::new(self.limits(), Policy::default());
         r.trace = TraceConfig {
             enabled: true,
             ..TraceConfig::default()
         };
         r
+    }
+
+    /// A run's report as JSON.
+    fn report(
+        &self,
+        input: Input,
+        outcome: &crate::Outcome,
+        emulation: Option<&crate::emulation::Emulation>,
+    ) -> std::result::Result<Value, String> {
+        let report = Report::with_input(input, &self.limits(), &Policy::default(), outcome)
+            .with_emulation(emulation);
+        serde_json::to_value(&report).map_err(|e| e.to_string())
+    }
+
+    /// A guest runtime, found and loaded on first use (the error is kept, not retried).
+    fn guest<'a, T>(
+        &self,
+        cell: &'a OnceLock<std::result::Result<T, String>>,
+        kind: GuestKind,
+        load: fn(&Sandbox, &guest::Guest) -> Result<T>,
+    ) -> std::result::Result<&'a T, String> {
+        cell.get_or_init(|| {
+            let g = guest::find(kind, None).map_err(|e| e.to_string())?;
+            load(&self.sandbox, &g).map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| format!("the {} guest is not available: {e}", kind.as_str()))
     }
 
     fn run_js(
@@ -663,14 +691,7 @@ impl Analyzer {
         bytes: &[u8],
         det: &Detection,
     ) -> std::result::Result<Value, String> {
-        let js = self
-            .js
-            .get_or_init(|| {
-                let g = guest::find(GuestKind::Js, None).map_err(|e| e.to_string())?;
-                Js::load(&self.sandbox, &g).map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(|e| format!("the JavaScript guest is not available: {e}"))?;
+        let js = self.guest(&self.js, GuestKind::Js, Js::load)?;
         let code: Vec<u8> = match &det.extracted {
             Some(c) => c.clone().into_bytes(),
             None => bytes.to_vec(),
@@ -683,10 +704,9 @@ impl Analyzer {
             .environment
             .and_then(Environment::named)
             .unwrap_or(Environment::Browser);
-        let request = self.request();
-        let limits = request.limits.clone();
-        let policy = request.policy.clone();
-        let mut run = js.run(&script, &env, request).map_err(|e| e.to_string())?;
+        let mut run = js
+            .run(&script, &env, self.request())
+            .map_err(|e| e.to_string())?;
         let mut rerun = None;
         // A script that stops on a name another host defines was written for that host: run it
         // there instead (obfuscated scripts hide the names detection looks for).
@@ -702,14 +722,11 @@ impl Analyzer {
                 env.name()
             ));
         }
-        let report = Report::with_input(
+        let mut v = self.report(
             Input::javascript(&script, js.guest()),
-            &limits,
-            &policy,
             &run.outcome,
-        )
-        .with_emulation(run.emulation.as_ref());
-        let mut v = serde_json::to_value(&report).map_err(|e| e.to_string())?;
+            run.emulation.as_ref(),
+        )?;
         if let Some(note) = rerun {
             v["rerun"] = json!(note);
         }
@@ -717,26 +734,10 @@ impl Analyzer {
     }
 
     fn run_python(&self, name: &str, bytes: &[u8]) -> std::result::Result<Value, String> {
-        let py = self
-            .python
-            .get_or_init(|| {
-                let g = guest::find(GuestKind::Python, None).map_err(|e| e.to_string())?;
-                Python::load(&self.sandbox, &g).map_err(|e| e.to_string())
-            })
-            .as_ref()
-            .map_err(|e| format!("the Python guest is not available: {e}"))?;
+        let py = self.guest(&self.python, GuestKind::Python, Python::load)?;
         let source = Source::file(name, bytes.to_vec());
-        let request = self.request();
-        let limits = request.limits.clone();
-        let policy = request.policy.clone();
-        let outcome = py.run(&source, request).map_err(|e| e.to_string())?;
-        let report = Report::with_input(
-            Input::python(&source, py.guest()),
-            &limits,
-            &policy,
-            &outcome,
-        );
-        serde_json::to_value(&report).map_err(|e| e.to_string())
+        let outcome = py.run(&source, self.request()).map_err(|e| e.to_string())?;
+        self.report(Input::python(&source, py.guest()), &outcome, None)
     }
 
     fn run_wasm(&self, name: &str, bytes: &[u8]) -> std::result::Result<Value, String> {
@@ -744,15 +745,11 @@ impl Analyzer {
             .sandbox
             .load_bytes(name, bytes)
             .map_err(|e| e.to_string())?;
-        let request = self.request();
-        let limits = request.limits.clone();
-        let policy = request.policy.clone();
         let outcome = self
             .sandbox
-            .run(&program, request)
+            .run(&program, self.request())
             .map_err(|e| e.to_string())?;
-        let report = Report::new(&program, &limits, &policy, &outcome);
-        serde_json::to_value(&report).map_err(|e| e.to_string())
+        self.report(Input::program(&program), &outcome, None)
     }
 }
 

@@ -218,24 +218,42 @@ fn host_python(opts: &InstallOptions) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("python3"))
 }
 
-/// Builds (or finds up to date) the Python guest. `progress` is told each step as it starts.
-pub fn install_python(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> Result<Installed> {
-    let dest = destination(GuestKind::Python, opts)?;
-    let source_sha256 = python_source_sha256();
+/// How an install begins.
+enum Start {
+    /// The installed guest was built from the same sources (and no `--force`).
+    UpToDate(Installed),
+    /// Build into `dest`, working in `parent` (created private).
+    Build { dest: PathBuf, parent: PathBuf },
+}
+
+/// Finds whether the guest of `kind` is up to date with `source_sha256`; if not, where to
+/// build it, with its parent directory made (private).
+fn start(kind: GuestKind, opts: &InstallOptions, source_sha256: &str) -> Result<Start> {
+    let dest = destination(kind, opts)?;
     if !opts.force
-        && let Ok(guest) = Guest::open(GuestKind::Python, &dest, Origin::UserCache)
+        && let Ok(guest) = Guest::open(kind, &dest, Origin::UserCache)
         && guest.manifest.source_sha256 == source_sha256
     {
-        return Ok(Installed {
+        return Ok(Start::UpToDate(Installed {
             guest,
             already: true,
-        });
+        }));
     }
     let parent = dest
         .parent()
         .ok_or_else(|| Error::Config(format!("{} has no parent directory", dest.display())))?
         .to_path_buf();
     private_dir(&parent)?;
+    Ok(Start::Build { dest, parent })
+}
+
+/// Builds (or finds up to date) the Python guest. `progress` is told each step as it starts.
+pub fn install_python(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> Result<Installed> {
+    let source_sha256 = python_source_sha256();
+    let (dest, parent) = match start(GuestKind::Python, opts, &source_sha256)? {
+        Start::UpToDate(installed) => return Ok(installed),
+        Start::Build { dest, parent } => (dest, parent),
+    };
     let tools = parent.join(".tools");
     let tool = build_tool(&tools, opts, progress)?;
     let tool_python = tool.with_file_name("python");
@@ -362,22 +380,11 @@ pub fn js_source_sha256() -> String {
 /// Fetches (or finds up to date) the JavaScript guest. `progress` is told each step as it starts.
 pub fn install_js(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> Result<Installed> {
     let kind = GuestKind::Js;
-    let dest = destination(kind, opts)?;
     let source_sha256 = js_source_sha256();
-    if !opts.force
-        && let Ok(guest) = Guest::open(kind, &dest, Origin::UserCache)
-        && guest.manifest.source_sha256 == source_sha256
-    {
-        return Ok(Installed {
-            guest,
-            already: true,
-        });
-    }
-    let parent = dest
-        .parent()
-        .ok_or_else(|| Error::Config(format!("{} has no parent directory", dest.display())))?
-        .to_path_buf();
-    private_dir(&parent)?;
+    let (dest, parent) = match start(kind, opts, &source_sha256)? {
+        Start::UpToDate(installed) => return Ok(installed),
+        Start::Build { dest, parent } => (dest, parent),
+    };
     let build = tempfile::Builder::new()
         .prefix(".build-")
         .tempdir_in(&parent)
