@@ -1149,6 +1149,52 @@ fn guests(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
     Ok(out)
 }
 
+/// For the benchmark (python/bench/bench.py): per-call seconds of `n` runs made by the Rust
+/// library directly, in a loop without Python in between, with this sandbox's limits and policy:
+/// `what` is a :class:`Program` (runs it) or Python source (``str``, runs it in fresh
+/// interpreters). What the Python face adds per call is the difference to the same runs made
+/// through :meth:`Sandbox.run_wasm` / :meth:`Sandbox.run_python`.
+#[pyfunction]
+fn _native_timings(
+    py: Python<'_>,
+    sandbox: &Sandbox,
+    what: &Bound<'_, PyAny>,
+    n: usize,
+) -> PyResult<Vec<f64>> {
+    enum Job {
+        Wasm(Compiled),
+        Python(PyGuest, Source),
+    }
+    let job = match what.cast::<Program>() {
+        Ok(p) => Job::Wasm(p.get().inner.clone()),
+        Err(_) => {
+            let code = code_bytes(what, "what", sandbox.max_input)?;
+            let guest = sandbox.python_guest.clone();
+            let python = py
+                .detach(move || core()?.python(guest.as_deref()))
+                .map_err(|e| to_py_err(py, e))?;
+            Job::Python(python, Source::inline(code))
+        }
+    };
+    let (limits, policy) = (sandbox.limits.clone(), sandbox.policy.clone());
+    let timed = py.detach(move || -> airlock::Result<Vec<f64>> {
+        let core = core()?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            let started = std::time::Instant::now();
+            let request = RunRequest::new(limits.clone(), policy.clone());
+            let outcome = match &job {
+                Job::Wasm(p) => core.sandbox.run(p, request)?,
+                Job::Python(python, source) => python.run(source, request)?,
+            };
+            drop(outcome);
+            out.push(started.elapsed().as_secs_f64());
+        }
+        Ok(out)
+    });
+    timed.map_err(|e| to_py_err(py, e))
+}
+
 /// The extension module.
 #[pymodule]
 fn _airlock(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -1160,6 +1206,7 @@ fn _airlock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(analyze, m)?)?;
     m.add_function(wrap_pyfunction!(install, m)?)?;
     m.add_function(wrap_pyfunction!(guests, m)?)?;
+    m.add_function(wrap_pyfunction!(_native_timings, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("REPORT_VERSION", airlock::REPORT_VERSION)?;
     Ok(())
