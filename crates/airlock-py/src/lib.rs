@@ -31,6 +31,8 @@ mod errors;
 
 use errors::{config_error, raise, to_py_err};
 
+/// Largest file `analyze` reads (as the CLI's `--max-file-size`).
+const ANALYZE_MAX: u64 = 64 * MIB;
 /// Analyzers kept (one per distinct option set); more and the oldest set is forgotten.
 const MAX_ANALYZERS: usize = 16;
 
@@ -452,6 +454,7 @@ impl Sandbox {
         Ok(PythonSession {
             python,
             session: Mutex::new(Some(session)),
+            max_input: self.max_input,
             limits: p.limits,
             policy: p.policy,
         })
@@ -470,7 +473,14 @@ impl Sandbox {
         timeout: f64,
         rules: Option<String>,
     ) -> PyResult<Analysis> {
-        analyze_with(py, target, name, timeout, rules, self.max_input)
+        analyze_with(
+            py,
+            target,
+            name,
+            timeout,
+            rules,
+            self.max_input.min(ANALYZE_MAX),
+        )
     }
 
     #[getter]
@@ -628,7 +638,7 @@ fn analyze(
     timeout: f64,
     rules: Option<String>,
 ) -> PyResult<Analysis> {
-    analyze_with(py, target, name, timeout, rules, 64 * MIB)
+    analyze_with(py, target, name, timeout, rules, ANALYZE_MAX)
 }
 
 /// Everything a run left: how it ended, what it printed, what it used, and its report.
@@ -901,6 +911,7 @@ impl Program {
 struct PythonSession {
     python: PyGuest,
     session: Mutex<Option<Session>>,
+    max_input: u64,
     limits: Limits,
     policy: Policy,
 }
@@ -909,7 +920,7 @@ struct PythonSession {
 impl PythonSession {
     /// Runs ``code`` in the session's interpreter; returns a :class:`RunResult`.
     fn exec(&self, py: Python<'_>, code: &Bound<'_, PyAny>) -> PyResult<RunResult> {
-        let code = code_bytes(code, "code", 256 * MIB)?;
+        let code = code_bytes(code, "code", self.max_input)?;
         let source = Source::inline(code);
         let ran = py.detach(|| -> airlock::Result<Outcome> {
             let mut slot = lock(&self.session);
@@ -951,10 +962,16 @@ impl PythonSession {
         drop(gone);
     }
 
-    /// False once the interpreter was stopped by a limit or closed.
+    /// False once the interpreter was stopped by a limit or closed (True while a call runs).
     #[getter]
-    fn alive(&self, py: Python<'_>) -> bool {
-        py.detach(|| lock(&self.session).as_ref().is_some_and(Session::is_alive))
+    fn alive(&self) -> bool {
+        match self.session.try_lock() {
+            Ok(slot) => slot.as_ref().is_some_and(Session::is_alive),
+            Err(std::sync::TryLockError::WouldBlock) => true,
+            Err(std::sync::TryLockError::Poisoned(p)) => {
+                p.into_inner().as_ref().is_some_and(Session::is_alive)
+            }
+        }
     }
 
     fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
@@ -967,10 +984,10 @@ impl PythonSession {
         false
     }
 
-    fn __repr__(&self, py: Python<'_>) -> String {
+    fn __repr__(&self) -> String {
         format!(
             "PythonSession(alive={}, timeout={})",
-            if self.alive(py) { "True" } else { "False" },
+            if self.alive() { "True" } else { "False" },
             self.limits.timeout.as_secs_f64()
         )
     }
