@@ -5,8 +5,9 @@ setting) are raised by the call. Everything that happens once the guest runs (ex
 timeouts, limits, traps) is in the :class:`~airlock.RunResult`; :meth:`RunResult.check` (and the
 seed guide's API) turn the unsuccessful ones into :class:`ExecutionError`.
 
-Every exception has ``kind``, the stable snake_case name of its class of failure (the same names
-as the ``error.kind`` of the CLI's JSON output).
+Every exception has ``kind``, the stable snake_case name of its class of failure. For errors
+raised by the library (everything but ``ExecutionError`` and its subclasses) it is the library's
+``ErrorKind`` name, the same as the ``error.kind`` of the CLI's JSON output.
 
 ::
 

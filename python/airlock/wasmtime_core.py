@@ -119,11 +119,13 @@ class WasmtimeCore:
     def __init__(
         self, workspace: Union[str, "os.PathLike[str]", None] = None, timeout: float = DEFAULT_TIMEOUT
     ) -> None:
+        self._created = False
         if workspace is None:
             self.workspace = Path(tempfile.mkdtemp(prefix="airlock-workspace-"))
             self._created = True
         else:
-            self.workspace = Path(workspace)
+            # Absolute from here on: a later chdir must not change what is mounted or removed.
+            self.workspace = Path(workspace).resolve()
             self._created = not self.workspace.exists()
             try:
                 self.workspace.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -132,9 +134,13 @@ class WasmtimeCore:
             if not self.workspace.is_dir():
                 raise ConfigError(f"workspace {self.workspace} is not a directory")
         self.timeout = timeout
-        self._sandbox: Optional[Sandbox] = Sandbox(
-            timeout=timeout, mounts=[(str(self.workspace), WORKSPACE_MOUNT, True)]
-        )
+        try:
+            self._sandbox: Optional[Sandbox] = Sandbox(
+                timeout=timeout, mounts=[(str(self.workspace), WORKSPACE_MOUNT, True)]
+            )
+        except BaseException:
+            self.cleanup()  # nothing left behind by a core that could not be made
+            raise
 
     def initialize_sandbox(self, python_code: str, timeout: Optional[float] = None) -> Result:
         """Runs ``python_code`` in a fresh sandbox with the workspace mounted; returns

@@ -80,6 +80,17 @@ def test_mounts_read_only_and_writable(tmp_path):
     assert sb.mounts == [(str(data), "/data", False), (str(out), "/out", True)]
 
 
+def test_relative_mounts_are_resolved_when_the_sandbox_is_made(tmp_path, monkeypatch):
+    (tmp_path / "granted").mkdir()
+    (tmp_path / "granted" / "f.txt").write_text("granted")
+    (tmp_path / "other" / "granted").mkdir(parents=True)
+    (tmp_path / "other" / "granted" / "f.txt").write_text("other")
+    monkeypatch.chdir(tmp_path)
+    sb = airlock.Sandbox(mounts=[("granted", "/g")])
+    monkeypatch.chdir(tmp_path / "other")
+    assert sb.run_python("print(open('/g/f.txt').read())").stdout == "granted\n"
+
+
 def test_report_is_a_versioned_dict(sandbox):
     sb = airlock.Sandbox(trace=True, deterministic=7)
     r = sb.run_python("open('/nope')")
@@ -94,6 +105,8 @@ def test_report_is_a_versioned_dict(sandbox):
     assert report["events_total"] > 0
     assert any(e["call"] for e in report["events"])
     assert json.loads(r.report_json_text()) == report
+    report["outcome"] = None  # each access is a new dict
+    assert r.report["outcome"]["exit_code"] == 1
     # Untraced runs still report how they ended, with no events.
     plain = sandbox.run_python("pass").report
     assert plain["traced"] is False and plain["events"] == []

@@ -73,11 +73,25 @@ def test_modules_the_sandbox_cannot_run(sandbox):
         {"memory": 1 << 40},
         {"mounts": [("/no/such/dir", "/data")]},
         {"mounts": [(".", "relative")]},
+        {"memory": -1},
+        {"fuel": -5},
+        {"max_output": -1},
+        {"deterministic": -1},
+        {"max_input": 1 << 30},
+        {"env": {"A=B": "x"}},
+        {"env": {"": "x"}},
+        {"env": {"A": "nul\0byte"}},
     ],
 )
 def test_bad_settings_are_config_errors(kwargs):
     with pytest.raises(airlock.ConfigError):
         airlock.Sandbox(**kwargs)
+
+
+def test_analyze_a_missing_path_is_a_read_error(sandbox, tmp_path):
+    with pytest.raises(airlock.InputReadError) as e:
+        airlock.analyze(tmp_path / "no-such-file.js")
+    assert isinstance(e.value, OSError) and e.value.kind == "io"
 
 
 def test_bad_per_call_timeout(sandbox):

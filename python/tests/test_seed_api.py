@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -174,11 +175,9 @@ def test_concurrent_cores_keep_their_workspaces_apart(tmp_path):
             )
             assert r == {"exit_code": 0, "stdout": f"['mine'] {i}\n", "stderr": ""}
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        for done in [pool.submit(work, i) for i in range(6)]:
+            done.result()  # re-raises a failed assertion of the worker
     assert list(tmp_path.iterdir()) == []
 
 

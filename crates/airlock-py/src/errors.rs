@@ -78,16 +78,27 @@ pub(crate) fn to_py_err(py: Python<'_>, e: Error) -> PyErr {
             attrs.push(("module", obj(py, module)));
             attrs.push(("field", obj(py, field)));
         }
-        Error::GuestUnavailable { guest, hint, .. } => {
+        Error::GuestUnavailable { guest, .. } => {
             attrs.push(("guest", obj(py, guest)));
-            attrs.push(("hint", obj(py, hint)));
+            attrs.push(("hint", obj(py, python_hint(guest))));
         }
         Error::Io { path, .. } | Error::Cache { path, .. } | Error::Write { path, .. } => {
             attrs.push(("path", obj(py, path.display().to_string())));
         }
         _ => {}
     }
-    raise(py, class_of(kind), &e.to_string(), &attrs)
+    let mut message = e.to_string();
+    if let Error::GuestUnavailable { guest, .. } = &e {
+        // The library's hint names the CLI; a pip user may only have the package.
+        message.push_str(&format!(" (from Python: {})", python_hint(guest)));
+    }
+    raise(py, class_of(kind), &message, &attrs)
+}
+
+/// How to install a guest from Python.
+fn python_hint(guest: &str) -> String {
+    let name = if guest == "python" { "python" } else { "js" };
+    format!("python -m airlock install {name}")
 }
 
 /// A `ConfigError` (also a `ValueError`) for a bad argument.

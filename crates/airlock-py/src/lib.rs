@@ -24,7 +24,6 @@ use airlock::{
     Status, Stdin, TraceConfig,
 };
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString};
 
 mod errors;
@@ -33,7 +32,7 @@ use errors::{config_error, raise, to_py_err};
 
 /// Largest file `analyze` reads (as the CLI's `--max-file-size`).
 const ANALYZE_MAX: u64 = 64 * MIB;
-/// Analyzers kept (one per distinct option set); more and the oldest set is forgotten.
+/// Analyzers kept (one per distinct option set); past this many, all are dropped and rebuilt on use.
 const MAX_ANALYZERS: usize = 16;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -48,6 +47,9 @@ struct Core {
     python: Mutex<HashMap<Option<PathBuf>, PyGuest>>,
     js: Mutex<HashMap<Option<PathBuf>, Js>>,
     analyzers: Mutex<HashMap<AnalyzerKey, Arc<Analyzer>>>,
+    /// Held while a guest runtime is found and loaded, so that threads making their first call
+    /// at once compile it once.
+    loading: Mutex<()>,
 }
 
 static CORE: OnceLock<Arc<Core>> = OnceLock::new();
@@ -62,6 +64,7 @@ fn core() -> airlock::Result<Arc<Core>> {
         python: Mutex::new(HashMap::new()),
         js: Mutex::new(HashMap::new()),
         analyzers: Mutex::new(HashMap::new()),
+        loading: Mutex::new(()),
     });
     Ok(CORE.get_or_init(|| made).clone())
 }
@@ -74,6 +77,10 @@ impl Core {
         if let Some(p) = lock(&self.python).get(&key) {
             return Ok(p.clone());
         }
+        let _loading = lock(&self.loading);
+        if let Some(p) = lock(&self.python).get(&key) {
+            return Ok(p.clone());
+        }
         let guest = airlock::guest::find(GuestKind::Python, explicit)?;
         let loaded = PyGuest::load(&self.sandbox, &guest)?;
         lock(&self.python).insert(key, loaded.clone());
@@ -82,6 +89,10 @@ impl Core {
 
     fn js(&self, explicit: Option<&Path>) -> airlock::Result<Js> {
         let key = explicit.map(Path::to_path_buf);
+        if let Some(j) = lock(&self.js).get(&key) {
+            return Ok(j.clone());
+        }
+        let _loading = lock(&self.loading);
         if let Some(j) = lock(&self.js).get(&key) {
             return Ok(j.clone());
         }
@@ -107,6 +118,18 @@ impl Core {
         }
         Ok(all.entry(key).or_insert(made).clone())
     }
+}
+
+/// The largest code or module accepted (the engine's own input limit).
+const MAX_INPUT: u64 = 256 * MIB;
+
+/// A non-negative integer setting that fits in 64 bits, else a `ConfigError`.
+fn count(what: &str, v: i128) -> PyResult<u64> {
+    u64::try_from(v).map_err(|_| {
+        config_error(format!(
+            "{what} must be a non-negative integer below 2**64, not {v}"
+        ))
+    })
 }
 
 /// Seconds (a Python float) as a timeout: positive and finite.
@@ -166,12 +189,16 @@ fn mount_of(item: &Bound<'_, PyAny>) -> PyResult<Mount> {
             (host, guest, false)
         }
     };
-    if !host.is_dir() {
-        return Err(config_error(format!(
-            "mount {}: not a directory on the host",
-            host.display()
-        )));
-    }
+    // Resolved now: a later chdir of the Python process must not change what is granted.
+    let host = match std::fs::canonicalize(&host) {
+        Ok(h) if h.is_dir() => h,
+        _ => {
+            return Err(config_error(format!(
+                "mount {}: not a directory on the host",
+                host.display()
+            )));
+        }
+    };
     if !guest.starts_with('/') {
         return Err(config_error(format!(
             "mount {}: the guest path {guest:?} must be absolute",
@@ -276,29 +303,44 @@ impl Sandbox {
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         timeout: f64,
-        memory: u64,
-        fuel: Option<u64>,
-        max_output: u64,
+        memory: i128,
+        fuel: Option<i128>,
+        max_output: i128,
         env: Option<HashMap<String, String>>,
         mounts: Option<Vec<Bound<'_, PyAny>>>,
-        deterministic: Option<u64>,
+        deterministic: Option<i128>,
         trace: bool,
-        max_events: usize,
-        max_input: u64,
+        max_events: i128,
+        max_input: i128,
         python_guest: Option<PathBuf>,
         js_guest: Option<PathBuf>,
     ) -> PyResult<Self> {
         let limits = Limits {
             timeout: seconds("timeout", timeout)?,
-            fuel,
-            memory_bytes: memory,
-            max_output_bytes: max_output,
+            fuel: fuel.map(|f| count("fuel", f)).transpose()?,
+            memory_bytes: count("memory", memory)?,
+            max_output_bytes: count("max_output", max_output)?,
             ..Limits::default()
         };
-        Python::attach(|py| limits.validate().map_err(|e| to_py_err(py, e)))?;
+        limits.validate().map_err(|e| to_py_err(py, e))?;
+        let max_input = count("max_input", max_input)?;
+        if max_input > MAX_INPUT {
+            return Err(config_error(format!(
+                "max_input must be at most {MAX_INPUT} bytes (256 MiB)"
+            )));
+        }
         let mut env: Vec<(String, String)> = env.unwrap_or_default().into_iter().collect();
         env.sort();
+        if let Some((k, _)) = env
+            .iter()
+            .find(|(k, v)| k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0'))
+        {
+            return Err(config_error(format!(
+                "invalid environment variable name or value: {k:?}"
+            )));
+        }
         let mounts = mounts
             .unwrap_or_default()
             .iter()
@@ -309,11 +351,13 @@ impl Sandbox {
             policy: Policy {
                 mounts,
                 env,
-                deterministic,
+                deterministic: deterministic
+                    .map(|d| count("deterministic", d))
+                    .transpose()?,
                 ..Policy::default()
             },
             trace,
-            max_events,
+            max_events: usize::try_from(count("max_events", max_events)?).unwrap_or(usize::MAX),
             max_input,
             python_guest,
             js_guest,
@@ -455,6 +499,8 @@ impl Sandbox {
             python,
             session: Mutex::new(Some(session)),
             max_input: self.max_input,
+            trace: self.trace,
+            max_events: self.max_events,
             limits: p.limits,
             policy: p.policy,
         })
@@ -463,7 +509,9 @@ impl Sandbox {
     /// Analyses a suspicious file: detects its type, runs it in the matching emulated
     /// environment, and judges it. ``target`` is a path or the file's ``bytes`` (then ``name``
     /// names it). ``timeout`` is per file (default 2 s); ``rules`` is the text of a verdict
-    /// rules file (default: the built-in rules). Returns an :class:`Analysis`.
+    /// rules file (default: the built-in rules). Returns an :class:`Analysis`. The analysis
+    /// uses its own limits (as ``airlock analyze``), not this sandbox's; a path that cannot be
+    /// read raises :class:`InputReadError`.
     #[pyo3(signature = (target, *, name = None, timeout = 2.0, rules = None))]
     fn analyze(
         &self,
@@ -615,6 +663,15 @@ fn analyze_with(
         })?)
     };
     let done = py.detach(move || -> airlock::Result<airlock::analyze::Analysis> {
+        if let What::Path(path) = &what {
+            // A path that cannot be opened is the caller's mistake, not a file to judge.
+            if let Err(source) = std::fs::metadata(path) {
+                return Err(airlock::Error::Io {
+                    path: path.clone(),
+                    source,
+                });
+            }
+        }
         let analyzer = core()?.analyzer(options)?;
         Ok(match what {
             What::Bytes(name, bytes) => analyzer.analyze_bytes(&name, &bytes),
@@ -622,10 +679,7 @@ fn analyze_with(
         })
     });
     let inner = done.map_err(|e| to_py_err(py, e))?;
-    Ok(Analysis {
-        inner,
-        report: PyOnceLock::new(),
-    })
+    Ok(Analysis { inner })
 }
 
 /// Analyses a suspicious file with the default sandbox: see :meth:`Sandbox.analyze`.
@@ -661,7 +715,6 @@ struct RunData {
 #[pyclass(frozen, module = "airlock")]
 struct RunResult {
     data: RunData,
-    report: PyOnceLock<Py<PyAny>>,
 }
 
 impl RunResult {
@@ -680,7 +733,6 @@ impl RunResult {
                 policy,
                 emulation,
             },
-            report: PyOnceLock::new(),
         }
     }
 
@@ -791,16 +843,16 @@ impl RunResult {
     fn peak_memory(&self) -> u64 {
         self.data.outcome.resources.peak_memory_bytes
     }
-    /// The run's report (format ``airlock-report``, see docs/report.schema.json) as a dict.
+    /// The run's report (format ``airlock-report``, see docs/report.schema.json) as a new
+    /// dict on each access.
     #[getter]
     fn report(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.report
-            .get_or_try_init(py, || json_loads(py, &self.report_json()))
-            .map(|r| r.clone_ref(py))
+        let text = py.detach(|| self.report_json());
+        json_loads(py, &text)
     }
     /// The report as JSON text.
-    fn report_json_text(&self) -> String {
-        self.report_json()
+    fn report_json_text(&self, py: Python<'_>) -> String {
+        py.detach(|| self.report_json())
     }
     /// Returns this result if the guest exited with 0; otherwise raises the matching
     /// :class:`ExecutionError` (``SandboxTimeoutError``, ``LimitExceededError``, ``GuestTrapError``,
@@ -912,6 +964,8 @@ struct PythonSession {
     python: PyGuest,
     session: Mutex<Option<Session>>,
     max_input: u64,
+    trace: bool,
+    max_events: usize,
     limits: Limits,
     policy: Policy,
 }
@@ -922,15 +976,15 @@ impl PythonSession {
     fn exec(&self, py: Python<'_>, code: &Bound<'_, PyAny>) -> PyResult<RunResult> {
         let code = code_bytes(code, "code", self.max_input)?;
         let source = Source::inline(code);
-        let ran = py.detach(|| -> airlock::Result<Outcome> {
+        let ran = py.detach(|| -> airlock::Result<(Outcome, Input)> {
             let mut slot = lock(&self.session);
-            match slot.as_mut() {
-                Some(s) => s.exec_source(&source),
-                None => Err(airlock::Error::SessionEnded("it was closed".into())),
-            }
+            let outcome = match slot.as_mut() {
+                Some(s) => s.exec_source(&source)?,
+                None => return Err(airlock::Error::SessionEnded("it was closed".into())),
+            };
+            Ok((outcome, Input::python(&source, self.python.guest())))
         });
-        let outcome = ran.map_err(|e| to_py_err(py, e))?;
-        let input = Input::python(&source, self.python.guest());
+        let (outcome, input) = ran.map_err(|e| to_py_err(py, e))?;
         Ok(RunResult::new(
             outcome,
             input,
@@ -947,7 +1001,12 @@ impl PythonSession {
             match slot.as_mut() {
                 Some(s) => s.reset(),
                 None => {
-                    let request = RunRequest::new(self.limits.clone(), self.policy.clone());
+                    let mut request = RunRequest::new(self.limits.clone(), self.policy.clone());
+                    request.trace = TraceConfig {
+                        enabled: self.trace,
+                        max_events: self.max_events,
+                        ..TraceConfig::default()
+                    };
                     *slot = Some(self.python.session(request)?);
                     Ok(())
                 }
@@ -958,8 +1017,7 @@ impl PythonSession {
 
     /// Drops the interpreter and its memory. ``exec`` then raises until :meth:`reset`.
     fn close(&self, py: Python<'_>) {
-        let gone = py.detach(|| lock(&self.session).take());
-        drop(gone);
+        py.detach(|| drop(lock(&self.session).take()));
     }
 
     /// False once the interpreter was stopped by a limit or closed (True while a call runs).
@@ -1001,7 +1059,6 @@ impl PythonSession {
 #[pyclass(frozen, module = "airlock")]
 struct Analysis {
     inner: airlock::analyze::Analysis,
-    report: PyOnceLock<Py<PyAny>>,
 }
 
 #[pymethods]
@@ -1063,17 +1120,11 @@ impl Analysis {
     fn duration(&self) -> f64 {
         self.inner.elapsed.as_secs_f64()
     }
-    /// The full report as a dict.
+    /// The full report as a new dict on each access.
     #[getter]
     fn report(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.report
-            .get_or_try_init(py, || {
-                json_loads(
-                    py,
-                    &serde_json::to_string(&self.inner.report).unwrap_or_default(),
-                )
-            })
-            .map(|r| r.clone_ref(py))
+        let text = py.detach(|| serde_json::to_string(&self.inner.report).unwrap_or_default());
+        json_loads(py, &text)
     }
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
@@ -1178,6 +1229,9 @@ fn _native_timings(
     what: &Bound<'_, PyAny>,
     n: usize,
 ) -> PyResult<Vec<f64>> {
+    if n > 1_000_000 {
+        return Err(config_error(format!("n must be at most 1000000, not {n}")));
+    }
     enum Job {
         Wasm(Compiled),
         Python(PyGuest, Source),
