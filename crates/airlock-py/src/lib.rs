@@ -70,36 +70,36 @@ fn core() -> airlock::Result<Arc<Core>> {
 }
 
 impl Core {
-    /// The Python runtime from `explicit` or the usual discovery, loaded once. A guest that is
-    /// not found is not remembered, so installing it makes the next call work.
+    /// The Python runtime from `explicit` or the usual discovery, loaded once.
     fn python(&self, explicit: Option<&Path>) -> airlock::Result<PyGuest> {
-        let key = explicit.map(Path::to_path_buf);
-        if let Some(p) = lock(&self.python).get(&key) {
-            return Ok(p.clone());
-        }
-        let _loading = lock(&self.loading);
-        if let Some(p) = lock(&self.python).get(&key) {
-            return Ok(p.clone());
-        }
-        let guest = airlock::guest::find(GuestKind::Python, explicit)?;
-        let loaded = PyGuest::load(&self.sandbox, &guest)?;
-        lock(&self.python).insert(key, loaded.clone());
-        Ok(loaded)
+        self.guest(&self.python, GuestKind::Python, explicit, PyGuest::load)
     }
 
+    /// The JavaScript runtime, as [`Core::python`].
     fn js(&self, explicit: Option<&Path>) -> airlock::Result<Js> {
+        self.guest(&self.js, GuestKind::Js, explicit, Js::load)
+    }
+
+    /// A guest runtime from `loaded`, else found and loaded (once, however many threads ask).
+    /// A guest that is not found is not remembered, so installing it makes the next call work.
+    fn guest<T: Clone>(
+        &self,
+        loaded: &Mutex<HashMap<Option<PathBuf>, T>>,
+        kind: GuestKind,
+        explicit: Option<&Path>,
+        load: fn(&airlock::Sandbox, &airlock::guest::Guest) -> airlock::Result<T>,
+    ) -> airlock::Result<T> {
         let key = explicit.map(Path::to_path_buf);
-        if let Some(j) = lock(&self.js).get(&key) {
-            return Ok(j.clone());
+        if let Some(g) = lock(loaded).get(&key) {
+            return Ok(g.clone());
         }
         let _loading = lock(&self.loading);
-        if let Some(j) = lock(&self.js).get(&key) {
-            return Ok(j.clone());
+        if let Some(g) = lock(loaded).get(&key) {
+            return Ok(g.clone());
         }
-        let guest = airlock::guest::find(GuestKind::Js, explicit)?;
-        let loaded = Js::load(&self.sandbox, &guest)?;
-        lock(&self.js).insert(key, loaded.clone());
-        Ok(loaded)
+        let made = load(&self.sandbox, &airlock::guest::find(kind, explicit)?)?;
+        lock(loaded).insert(key, made.clone());
+        Ok(made)
     }
 
     fn analyzer(&self, options: AnalyzeOptions) -> airlock::Result<Arc<Analyzer>> {
@@ -190,15 +190,9 @@ fn mount_of(item: &Bound<'_, PyAny>) -> PyResult<Mount> {
         }
     };
     // Resolved now: a later chdir of the Python process must not change what is granted.
-    let host = match std::fs::canonicalize(&host) {
-        Ok(h) if h.is_dir() => h,
-        _ => {
-            return Err(config_error(format!(
-                "mount {}: not a directory on the host",
-                host.display()
-            )));
-        }
-    };
+    // (That it is a directory is checked with the rest of the policy.)
+    let host = std::fs::canonicalize(&host)
+        .map_err(|e| config_error(format!("cannot mount {}: {e}", host.display())))?;
     if !guest.starts_with('/') {
         return Err(config_error(format!(
             "mount {}: the guest path {guest:?} must be absolute",
@@ -244,6 +238,17 @@ struct Sandbox {
     js_guest: Option<PathBuf>,
 }
 
+/// A run request with these limits and policy, tracing as asked.
+fn request(limits: &Limits, policy: &Policy, trace: bool, max_events: usize) -> RunRequest {
+    let mut request = RunRequest::new(limits.clone(), policy.clone());
+    request.trace = TraceConfig {
+        enabled: trace,
+        max_events,
+        ..TraceConfig::default()
+    };
+    request
+}
+
 /// One run's settings, taken apart so that the report can name them afterwards.
 struct Prepared {
     limits: Limits,
@@ -269,12 +274,7 @@ impl Sandbox {
         if let Some(a) = args {
             policy.args = a;
         }
-        let mut request = RunRequest::new(limits.clone(), policy.clone());
-        request.trace = TraceConfig {
-            enabled: self.trace,
-            max_events: self.max_events,
-            ..TraceConfig::default()
-        };
+        let request = request(&limits, &policy, self.trace, self.max_events);
         Ok(Prepared {
             limits,
             policy,
@@ -333,29 +333,23 @@ impl Sandbox {
         }
         let mut env: Vec<(String, String)> = env.unwrap_or_default().into_iter().collect();
         env.sort();
-        if let Some((k, _)) = env
-            .iter()
-            .find(|(k, v)| k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0'))
-        {
-            return Err(config_error(format!(
-                "invalid environment variable name or value: {k:?}"
-            )));
-        }
         let mounts = mounts
             .unwrap_or_default()
             .iter()
             .map(mount_of)
             .collect::<PyResult<Vec<_>>>()?;
+        let policy = Policy {
+            mounts,
+            env,
+            deterministic: deterministic
+                .map(|d| count("deterministic", d))
+                .transpose()?,
+            ..Policy::default()
+        };
+        policy.validate().map_err(|e| to_py_err(py, e))?;
         Ok(Sandbox {
             limits,
-            policy: Policy {
-                mounts,
-                env,
-                deterministic: deterministic
-                    .map(|d| count("deterministic", d))
-                    .transpose()?,
-                ..Policy::default()
-            },
+            policy,
             trace,
             max_events: usize::try_from(count("max_events", max_events)?).unwrap_or(usize::MAX),
             max_input,
@@ -1001,12 +995,7 @@ impl PythonSession {
             match slot.as_mut() {
                 Some(s) => s.reset(),
                 None => {
-                    let mut request = RunRequest::new(self.limits.clone(), self.policy.clone());
-                    request.trace = TraceConfig {
-                        enabled: self.trace,
-                        max_events: self.max_events,
-                        ..TraceConfig::default()
-                    };
+                    let request = request(&self.limits, &self.policy, self.trace, self.max_events);
                     *slot = Some(self.python.session(request)?);
                     Ok(())
                 }

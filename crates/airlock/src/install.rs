@@ -41,8 +41,13 @@ const STDLIB_DIR: &str = "python";
 /// SHA-256 (hex) of the sources this airlock builds the Python guest from: equal in a guest's
 /// manifest means that guest is what `airlock install python` would build now.
 pub fn python_source_sha256() -> String {
+    parts_sha256(&[WIT, MODULE, REQUIREMENTS])
+}
+
+/// SHA-256 (hex) of `parts`, each prefixed by its length (so that no two lists collide).
+fn parts_sha256(parts: &[&str]) -> String {
     let mut h = Sha256::new();
-    for part in [WIT, MODULE, REQUIREMENTS] {
+    for part in parts {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
@@ -369,12 +374,7 @@ const QJS_FILE: &str = "qjs.wasm";
 
 /// SHA-256 (hex) of what this airlock installs as the JavaScript guest.
 pub fn js_source_sha256() -> String {
-    let mut h = Sha256::new();
-    for part in [JS_REQUIREMENTS, QJS_SHA256] {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
-    }
-    crate::sandbox::hex(&h.finalize())
+    parts_sha256(&[JS_REQUIREMENTS, QJS_SHA256])
 }
 
 /// Fetches (or finds up to date) the JavaScript guest. `progress` is told each step as it starts.

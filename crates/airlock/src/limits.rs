@@ -145,3 +145,35 @@ pub struct Policy {
     /// read) and randomness comes from the seed, so that runs are reproducible.
     pub deterministic: Option<u64>,
 }
+
+impl Policy {
+    /// Checks what can be checked before a run: environment variable names and values, and
+    /// that every mount's host side is a directory.
+    pub fn validate(&self) -> crate::Result<()> {
+        for (k, v) in &self.env {
+            if k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0') {
+                return Err(crate::Error::Config(format!(
+                    "invalid environment variable name or value: {k:?}"
+                )));
+            }
+        }
+        for m in &self.mounts {
+            match std::fs::metadata(&m.host) {
+                Ok(md) if md.is_dir() => {}
+                Ok(_) => {
+                    return Err(crate::Error::Config(format!(
+                        "cannot mount {}: not a directory",
+                        m.host.display()
+                    )));
+                }
+                Err(e) => {
+                    return Err(crate::Error::Config(format!(
+                        "cannot mount {}: {e}",
+                        m.host.display()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
