@@ -660,7 +660,7 @@ impl Sandbox {
                     start.call_async(&mut store, ()).await.map(|()| 0)
                 };
                 let end = tokio::time::timeout_at(deadline.into(), call).await;
-                let fuel = store.get_fuel().ok();
+                let fuel = self.fuel_left(&store);
                 (end, fuel, store.into_data().limiter)
             }
             Pre::Component(pre) => {
@@ -671,7 +671,7 @@ impl Sandbox {
                     Ok(if r.is_ok() { 0 } else { 1 })
                 };
                 let end = traced(&recorder, deadline, call).await;
-                let fuel = store.get_fuel().ok();
+                let fuel = self.fuel_left(&store);
                 (end, fuel, store.into_data().limiter)
             }
         };
@@ -809,6 +809,16 @@ impl Sandbox {
             })
         });
         Ok(store)
+    }
+
+    /// The fuel a store has left, if this sandbox meters fuel. (Asking a store without fuel
+    /// metering builds an error, and with `RUST_BACKTRACE` set, a backtrace: ~0.1 ms.)
+    pub(crate) fn fuel_left<T>(&self, store: &Store<T>) -> Option<u64> {
+        if self.inner.config.fuel_metering {
+            store.get_fuel().ok()
+        } else {
+            None
+        }
     }
 
     /// Gives a store the fuel of one run (or call).
