@@ -207,12 +207,44 @@ impl Program {
     }
 }
 
+/// The WASI preview 1 linker of core modules, and the names it provides.
+struct ModuleLinker {
+    linker: Linker<ModuleState>,
+    /// The names the linker provides, to name unknown imports precisely.
+    provided: HashSet<(String, String)>,
+}
+
+impl ModuleLinker {
+    fn new(engine: &Engine) -> Result<ModuleLinker> {
+        let mut linker: Linker<ModuleState> = Linker::new(engine);
+        crate::trace_p1::add_to_linker(&mut linker, |s: &mut ModuleState| &mut s.wasi)
+            .map_err(|e| Error::internal("linker", e))?;
+        let mut store = Store::new(
+            engine,
+            ModuleState {
+                wasi: TracedP1 {
+                    ctx: WasiCtxBuilder::new().build_p1(),
+                    recorder: Recorder::disabled(),
+                    channel: None,
+                },
+                limiter: Limiter::new(&Limits::default()),
+                deadline: Instant::now(),
+            },
+        );
+        let provided = linker
+            .iter(&mut store)
+            .map(|(m, f, _)| (m.to_string(), f.to_string()))
+            .collect();
+        Ok(ModuleLinker { linker, provided })
+    }
+}
+
 struct Inner {
     engine: Engine,
-    module_linker: Linker<ModuleState>,
-    /// Built on first use: most runs are modules, and the WASI p2 linker costs ~0.4 ms.
+    /// The linkers are built on first use: a process runs modules or components or both, and
+    /// building each costs a few tenths of a millisecond.
+    module_linker: std::sync::OnceLock<ModuleLinker>,
     component_linker: std::sync::OnceLock<component::Linker<ComponentState>>,
-    provided: HashSet<(String, String)>,
     cache: Option<DiskCache>,
     programs: Mutex<HashMap<[u8; 32], Program>>,
     ticker: Ticker,
@@ -249,29 +281,6 @@ impl Sandbox {
         let engine =
             Engine::new(&engine_config(&config)).map_err(|e| Error::internal("engine", e))?;
 
-        let mut module_linker: Linker<ModuleState> = Linker::new(&engine);
-        crate::trace_p1::add_to_linker(&mut module_linker, |s: &mut ModuleState| &mut s.wasi)
-            .map_err(|e| Error::internal("linker", e))?;
-        // The names the module linker provides, to name unknown imports precisely.
-        let provided = {
-            let mut store = Store::new(
-                &engine,
-                ModuleState {
-                    wasi: TracedP1 {
-                        ctx: WasiCtxBuilder::new().build_p1(),
-                        recorder: Recorder::disabled(),
-                        channel: None,
-                    },
-                    limiter: Limiter::new(&Limits::default()),
-                    deadline: Instant::now(),
-                },
-            );
-            module_linker
-                .iter(&mut store)
-                .map(|(m, f, _)| (m.to_string(), f.to_string()))
-                .collect()
-        };
-
         let cache = config
             .cache_dir
             .clone()
@@ -281,15 +290,24 @@ impl Sandbox {
         Ok(Sandbox {
             inner: Arc::new(Inner {
                 engine,
-                module_linker,
+                module_linker: std::sync::OnceLock::new(),
                 component_linker: std::sync::OnceLock::new(),
-                provided,
                 cache,
                 programs: Mutex::new(HashMap::new()),
                 ticker,
                 config,
             }),
         })
+    }
+
+    fn module_linker(&self) -> Result<&ModuleLinker> {
+        match self.inner.module_linker.get() {
+            Some(l) => Ok(l),
+            None => {
+                let l = ModuleLinker::new(&self.inner.engine)?;
+                Ok(self.inner.module_linker.get_or_init(|| l))
+            }
+        }
     }
 
     /// The on-disk cache in use, if any.
@@ -405,9 +423,9 @@ impl Sandbox {
             .map(|i| format!("{}::{}", i.module(), i.name()))
             .collect();
         let exports: Vec<String> = module.exports().map(|e| e.name().to_string()).collect();
+        let linker = self.module_linker()?;
         for import in module.imports() {
-            if !self
-                .inner
+            if !linker
                 .provided
                 .contains(&(import.module().to_string(), import.name().to_string()))
             {
@@ -428,13 +446,13 @@ impl Sandbox {
                 });
             }
         }
-        let pre = self
-            .inner
-            .module_linker
-            .instantiate_pre(&module)
-            .map_err(|e| Error::IncompatibleImport {
-                message: format!("{e:#}"),
-            })?;
+        let pre =
+            linker
+                .linker
+                .instantiate_pre(&module)
+                .map_err(|e| Error::IncompatibleImport {
+                    message: format!("{e:#}"),
+                })?;
         Ok(ProgramInner {
             kind: WasmKind::Module,
             sha256,
@@ -472,19 +490,12 @@ impl Sandbox {
             .is_some_and(|c| c.contains(&format!("{sha256_hex}-component")))
     }
 
-    /// Links a component against WASI p2: its instance-pre, imports and exports.
+    /// Links a component against WASI p2.
     fn link_component(
         &self,
         component: &component::Component,
-    ) -> Result<(
-        component::InstancePre<ComponentState>,
-        Vec<String>,
-        Vec<String>,
-    )> {
+    ) -> Result<component::InstancePre<ComponentState>> {
         let engine = &self.inner.engine;
-        let ty = component.component_type();
-        let imports: Vec<String> = ty.imports(engine).map(|(n, _)| n.to_string()).collect();
-        let exports: Vec<String> = ty.exports(engine).map(|(n, _)| n.to_string()).collect();
         let linker = match self.inner.component_linker.get() {
             Some(l) => l,
             None => {
@@ -494,24 +505,28 @@ impl Sandbox {
                 self.inner.component_linker.get_or_init(|| l)
             }
         };
-        let pre = linker.instantiate_pre(component).map_err(|e| {
+        linker.instantiate_pre(component).map_err(|e| {
             let msg = format!("{e:#}");
-            match imports.iter().find(|i| msg.contains(&format!("`{i}`"))) {
+            match component_imports(engine, component)
+                .into_iter()
+                .find(|i| msg.contains(&format!("`{i}`")))
+            {
                 Some(i) if msg.contains("not found") || msg.contains("no matching") => {
                     Error::UnknownImport {
-                        module: i.clone(),
+                        module: i,
                         field: String::new(),
                     }
                 }
                 _ => Error::IncompatibleImport { message: msg },
             }
-        })?;
-        Ok((pre, imports, exports))
+        })
     }
 
     fn prepare_component(&self, binary: &[u8], sha256: [u8; 32]) -> Result<ProgramInner> {
         let component = self.compile_component(&hex(&sha256), || Ok(binary.into()))?;
-        let (pre, imports, exports) = self.link_component(&component)?;
+        let pre = self.link_component(&component)?;
+        let imports = component_imports(&self.inner.engine, &component);
+        let exports = component_exports(&self.inner.engine, &component);
         let pre = CommandPre::new(pre).map_err(|_| Error::MissingEntry {
             what: "component",
             expected: "wasi:cli/run".into(),
@@ -566,13 +581,16 @@ impl Sandbox {
                 self.compile_component(&sha, || Ok(binary))?
             }
         };
-        let (pre, _imports, exports) = self.link_component(&component)?;
+        let pre = self.link_component(&component)?;
         let func = component
             .get_export_index(None, export)
             .ok_or_else(|| Error::MissingEntry {
                 what: "component",
                 expected: export.to_string(),
-                found: exports.iter().take(8).cloned().collect(),
+                found: component_exports(&self.inner.engine, &component)
+                    .into_iter()
+                    .take(8)
+                    .collect(),
             })?;
         Ok(GuestComponent { pre, func })
     }
@@ -605,8 +623,8 @@ impl Sandbox {
             |e, p| unsafe { Module::deserialize_file(e, p) },
             |m| m.serialize(),
         )?;
-        self.inner
-            .module_linker
+        self.module_linker()?
+            .linker
             .instantiate_pre(&module)
             .map_err(|e| Error::IncompatibleImport {
                 message: format!("{e:#}"),
@@ -1127,6 +1145,18 @@ fn engine_config(c: &SandboxConfig) -> Config {
         .table_keep_resident(KEEP_RESIDENT);
     config.allocation_strategy(pool);
     config
+}
+
+/// A component's import names (interfaces).
+fn component_imports(engine: &Engine, component: &component::Component) -> Vec<String> {
+    let ty = component.component_type();
+    ty.imports(engine).map(|(n, _)| n.to_string()).collect()
+}
+
+/// A component's export names.
+fn component_exports(engine: &Engine, component: &component::Component) -> Vec<String> {
+    let ty = component.component_type();
+    ty.exports(engine).map(|(n, _)| n.to_string()).collect()
 }
 
 fn fingerprint(engine: &Engine) -> String {
