@@ -154,6 +154,7 @@ fn js_inner(mut a: JsArgs) -> Result<JsRun, Error> {
             .with_emulation(run.emulation.as_ref());
         crate::write_report(path, &report)?;
     }
+    crate::exit_without_teardown((js, sandbox));
     Ok(run)
 }
 

@@ -174,6 +174,7 @@ fn python_inner(a: PythonArgs) -> Result<Outcome, Error> {
         let input = Input::python(&source, python.guest());
         crate::write_report(path, &Report::with_input(input, &limits, &policy, &outcome))?;
     }
+    crate::exit_without_teardown((python, sandbox));
     Ok(outcome)
 }
 
