@@ -349,7 +349,7 @@ impl Js {
 
         let started = Instant::now();
         let deadline = run.deadline(started)?;
-        let _ticking = sandbox.ticking();
+        let _ticking = sandbox.ticking(deadline);
         let state = ModuleState {
             wasi: TracedP1 {
                 ctx: run.wasi.build_p1(),
@@ -399,7 +399,7 @@ impl Js {
             Ok(if r == 0 { 0 } else { 1 })
         };
         let end = tokio::time::timeout_at(deadline.into(), call).await;
-        let fuel_left = store.get_fuel().ok();
+        let fuel_left = sandbox.fuel_left(&store);
         let state = store.into_data();
         let (emulation, compiled) = match state.wasi.channel.map(|c| c.finish()) {
             Some((e, b)) => (Some(e), b),

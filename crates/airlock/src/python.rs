@@ -285,7 +285,7 @@ impl PythonSession {
         self.store.data_mut().deadline = deadline;
         self.store.data_mut().limiter.refused = None;
         sandbox.refuel(&mut self.store, &self.limits)?;
-        let _ticking = sandbox.ticking();
+        let _ticking = sandbox.ticking(deadline);
         let store = &mut self.store;
         let func_slot = &mut self.func;
         let env = &self.policy.env;
@@ -311,7 +311,7 @@ impl PythonSession {
             Ok(code)
         };
         let end = traced(&self.recorder, deadline, call).await;
-        let fuel_left = self.store.get_fuel().ok();
+        let fuel_left = sandbox.fuel_left(&self.store);
         let outcome = sandbox.finish(
             &self.limits,
             started,

@@ -659,7 +659,7 @@ impl Sandbox {
         let started = Instant::now();
         let deadline = run.deadline(started)?;
         let wasi = &mut run.wasi;
-        let _ticking = self.inner.ticker.activate();
+        let _ticking = self.inner.ticker.activate(deadline);
         let (end, fuel_left, limiter) = match &program.inner.pre {
             Pre::Module(pre) => {
                 let state = ModuleState {
@@ -770,9 +770,10 @@ impl Sandbox {
         self.new_store(state, limits)
     }
 
-    /// Marks the epoch ticker in use for as long as the guard lives.
-    pub(crate) fn ticking(&self) -> crate::ticker::Active<'_> {
-        self.inner.ticker.activate()
+    /// Has the epoch advanced at `deadline` (so that the run's epoch callback interrupts it), if
+    /// the guard still lives then.
+    pub(crate) fn ticking(&self, deadline: Instant) -> crate::ticker::Active<'_> {
+        self.inner.ticker.activate(deadline)
     }
 
     /// Turns how a run (or a call) ended into an [`Outcome`], taking the captured output and the
