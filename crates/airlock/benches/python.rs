@@ -3,7 +3,7 @@
 //!
 //! - fresh sandbox running `print("hello")`, in-process, one thread (median, p99)
 //! - a call in a live session (median, p99)
-//! - fresh sandboxes per second with 1 and 2 threads sharing one `Sandbox`
+//! - fresh sandboxes per second with 1 and 2 threads sharing one `Sandbox`, and with 2 processes
 //! - marginal memory per live session (private, and RSS)
 //! - minor page faults per fresh run
 
@@ -74,6 +74,59 @@ fn throughput(python: &Python, threads: usize, dur: Duration) -> f64 {
     total as f64 / start.elapsed().as_secs_f64()
 }
 
+/// Fresh sandboxes per second from `procs` worker processes (this bench re-run with
+/// `AIRLOCK_BENCH_WORKER` set), each with one `Sandbox` on one thread: how a server shards
+/// across cores. The workers load and warm up, then all start together on a line from the parent.
+fn throughput_processes(procs: usize, dur: Duration) -> f64 {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let exe = std::env::current_exe().unwrap();
+    let mut workers: Vec<_> = (0..procs)
+        .map(|_| {
+            let mut child = Command::new(&exe)
+                .arg("--bench")
+                .env("AIRLOCK_BENCH_WORKER", dur.as_millis().to_string())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let out = BufReader::new(child.stdout.take().unwrap());
+            (child, out)
+        })
+        .collect();
+    let mut line = String::new();
+    for (_, out) in &mut workers {
+        line.clear();
+        out.read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "ready");
+    }
+    for (child, _) in &mut workers {
+        writeln!(child.stdin.as_mut().unwrap(), "go").unwrap();
+    }
+    let mut total = 0.0;
+    for (mut child, mut out) in workers {
+        line.clear();
+        out.read_line(&mut line).unwrap();
+        total += line.trim().parse::<f64>().unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+    total
+}
+
+/// The worker side of [`throughput_processes`]: prints `ready`, waits for a line, runs fresh
+/// sandboxes for the given time and prints how many per second.
+fn worker(python: &Python, millis: &str) {
+    use std::io::BufRead;
+    for _ in 0..50 {
+        hello(python);
+    }
+    println!("ready");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).unwrap();
+    let dur = Duration::from_millis(millis.parse().unwrap());
+    println!("{}", throughput(python, 1, dur));
+}
+
 fn minflt() -> u64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
     let after = &stat[stat.rfind(')').unwrap() + 2..];
@@ -108,6 +161,9 @@ fn main() {
     let guest = guest::find(GuestKind::Python, None).unwrap();
     let t = Instant::now();
     let python = Python::load(&sandbox, &guest).unwrap();
+    if let Ok(millis) = std::env::var("AIRLOCK_BENCH_WORKER") {
+        return worker(&python, &millis);
+    }
     println!("load (compiled code from the cache): {}", ms(t.elapsed()));
 
     for _ in 0..200 {
@@ -150,6 +206,12 @@ fn main() {
             throughput(&python, threads, Duration::from_secs(3))
         );
     }
+    // Threads of one process share its page tables: every copy-on-write fault a guest takes
+    // must be flushed from the other core's TLB (an IPI, costly in a VM). Processes do not.
+    println!(
+        "fresh sandboxes per second, 2 processes of 1 thread: {:.0}",
+        throughput_processes(2, Duration::from_secs(3))
+    );
 
     const N: usize = 50;
     let (rss0, private0) = memory();
