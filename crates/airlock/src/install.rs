@@ -41,8 +41,12 @@ const STDLIB_DIR: &str = "python";
 /// SHA-256 (hex) of the sources this airlock builds the Python guest from: equal in a guest's
 /// manifest means that guest is what `airlock install python` would build now.
 pub fn python_source_sha256() -> String {
-    parts_sha256(&[WIT, MODULE, REQUIREMENTS])
+    parts_sha256(&[WIT, MODULE, REQUIREMENTS, POST_BUILD])
 }
+
+/// What is done to componentize-py's output (part of the source fingerprint: a change rebuilds
+/// installed guests).
+const POST_BUILD: &str = "strip-name-sections";
 
 /// SHA-256 (hex) of `parts`, each prefixed by its length (so that no two lists collide).
 fn parts_sha256(parts: &[&str]) -> String {
@@ -315,9 +319,19 @@ pub fn install_python(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> 
     let out = b.join("guest");
     private_dir(&out)?;
     std::fs::rename(&exported, out.join(STDLIB_DIR)).map_err(io_err(&out))?;
+    let built = b.join(COMPONENT_FILE);
+    let bytes = std::fs::read(&built).map_err(io_err(&built))?;
+    // Function names cost ~1 ms in every process that loads the compiled guest (wasmtime reads
+    // them with the code's metadata) and only name frames in the backtrace of a trap inside the
+    // interpreter; a Python error has its own traceback.
+    let bytes = without_name_sections(&bytes).ok_or_else(|| {
+        unavailable(
+            "componentize-py wrote a component airlock cannot read".into(),
+            "report this as a bug in airlock",
+        )
+    })?;
     let component = out.join(COMPONENT_FILE);
-    std::fs::rename(b.join(COMPONENT_FILE), &component).map_err(io_err(&component))?;
-    let bytes = std::fs::read(&component).map_err(io_err(&component))?;
+    std::fs::write(&component, &bytes).map_err(io_err(&component))?;
     let manifest = GuestManifest {
         format: MANIFEST_FORMAT,
         guest: GuestKind::Python,
@@ -464,4 +478,94 @@ pub fn install_js(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> Resu
     };
     write_manifest(&out, &manifest)?;
     swap_into_place(kind, &out, &dest, &parent)
+}
+
+/// A WebAssembly module or component without its `name` and `component-name` custom sections
+/// (also in nested modules and components); `None` if the binary's sections are malformed.
+fn without_name_sections(wasm: &[u8]) -> Option<Vec<u8>> {
+    let header = wasm.get(..8)?;
+    if &header[..4] != b"\0asm" {
+        return None;
+    }
+    // Layer 1 is a component (its nested modules and components are sections 1 and 4).
+    let component = header[6] == 1;
+    let mut out = header.to_vec();
+    let mut reader = wasmparser::BinaryReader::new(&wasm[8..], 8);
+    while !reader.eof() {
+        let id = reader.read_u8().ok()?;
+        let size = reader.read_var_u32().ok()?;
+        let payload = reader.read_bytes(size as usize).ok()?;
+        let kept = match id {
+            0 => {
+                let name = wasmparser::BinaryReader::new(payload, 0)
+                    .read_string()
+                    .ok()?;
+                if name == "name" || name == "component-name" {
+                    continue;
+                }
+                std::borrow::Cow::Borrowed(payload)
+            }
+            1 | 4 if component => std::borrow::Cow::Owned(without_name_sections(payload)?),
+            _ => std::borrow::Cow::Borrowed(payload),
+        };
+        out.push(id);
+        let mut len = u32::try_from(kept.len()).ok()?;
+        loop {
+            let byte = (len & 0x7f) as u8;
+            len >>= 7;
+            out.push(if len == 0 { byte } else { byte | 0x80 });
+            if len == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(&kept);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_name_sections;
+
+    fn has_name_section(wasm: &[u8]) -> bool {
+        wasm.windows(5).any(|w| w == b"\x04name")
+    }
+
+    #[test]
+    fn name_sections_are_stripped_from_nested_modules_and_the_result_still_runs() {
+        let wasm = wat::parse_str(
+            r#"(component $named
+                 (core module $inner
+                   (func $a_function_name (export "f") (result i32) i32.const 42))
+                 (core instance $i (instantiate $inner))
+                 (func $lifted (export "f") (result s32)
+                   (canon lift (core func $i "f"))))"#,
+        )
+        .unwrap();
+        assert!(has_name_section(&wasm));
+        assert!(wasm.windows(15).any(|w| w == b"a_function_name"));
+
+        let stripped = without_name_sections(&wasm).unwrap();
+        assert!(!has_name_section(&stripped));
+        assert!(!stripped.windows(15).any(|w| w == b"a_function_name"));
+        assert!(stripped.len() < wasm.len());
+
+        let engine = wasmtime::Engine::default();
+        let component = wasmtime::component::Component::new(&engine, &stripped).unwrap();
+        let mut store = wasmtime::Store::new(&engine, ());
+        let instance = wasmtime::component::Linker::new(&engine)
+            .instantiate(&mut store, &component)
+            .unwrap();
+        let f = instance
+            .get_typed_func::<(), (i32,)>(&mut store, "f")
+            .unwrap();
+        assert_eq!(f.call(&mut store, ()).unwrap(), (42,));
+    }
+
+    #[test]
+    fn malformed_binaries_are_refused() {
+        assert!(without_name_sections(b"").is_none());
+        assert!(without_name_sections(b"\0asm\x01\0\0\0\x01\x05ab").is_none());
+        assert!(without_name_sections(b"not wasm at all").is_none());
+    }
 }
