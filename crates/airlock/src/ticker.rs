@@ -25,6 +25,11 @@ struct State {
     /// The deadlines of the runs in flight, with a serial number to tell equal ones apart.
     deadlines: BTreeSet<(Instant, u64)>,
     serial: u64,
+    /// When the thread will wake by itself (`None`: not before it is notified). A run is
+    /// notified to the thread only if its deadline is earlier: runs that come one after another
+    /// with the same timeout cost no wake-up (the thread wakes once at a stale deadline, finds
+    /// it gone, and sleeps on).
+    wakes_at: Option<Instant>,
     stop: bool,
 }
 
@@ -78,10 +83,10 @@ impl Ticker {
         let mut state = self.shared.lock();
         state.serial += 1;
         let key = (deadline, state.serial);
-        let earliest = state.deadlines.first().is_none_or(|first| key < *first);
         state.deadlines.insert(key);
+        let sooner = state.wakes_at.is_none_or(|at| deadline < at);
         drop(state);
-        if earliest {
+        if sooner {
             self.shared.wake.notify_one();
         }
         Active { ticker: self, key }
@@ -95,20 +100,21 @@ fn run(shared: &Shared, engine: &Engine) {
             return;
         }
         let now = Instant::now();
-        state = match state.deadlines.first() {
-            None => shared.wake.wait(state).unwrap_or_else(|p| p.into_inner()),
-            Some(&(deadline, _)) if deadline > now => {
-                shared
-                    .wake
-                    .wait_timeout(state, deadline - now)
-                    .unwrap_or_else(|p| p.into_inner())
-                    .0
-            }
+        let sleep = match state.deadlines.first() {
+            None => None,
+            Some(&(deadline, _)) if deadline > now => Some(deadline - now),
             Some(_) => {
                 engine.increment_epoch();
+                Some(TICK)
+            }
+        };
+        state.wakes_at = sleep.map(|d| now + d);
+        state = match sleep {
+            None => shared.wake.wait(state).unwrap_or_else(|p| p.into_inner()),
+            Some(d) => {
                 shared
                     .wake
-                    .wait_timeout(state, TICK)
+                    .wait_timeout(state, d)
                     .unwrap_or_else(|p| p.into_inner())
                     .0
             }
