@@ -1,7 +1,8 @@
 //! Python guest benchmarks, printing figures: `cargo bench -p airlock --bench python`.
 //! Needs the guest (`airlock install python`).
 //!
-//! - fresh sandbox running `print("hello")`, in-process, one thread (median, p99)
+//! - fresh sandbox running `print("hello")`, in-process, one thread (median, p99), without and
+//!   with fuel metering
 //! - a call in a live session (median, p99)
 //! - fresh sandboxes per second with 1 and 2 threads sharing one `Sandbox`, and with 2 processes
 //! - marginal memory per live session (private, and RSS)
@@ -157,7 +158,13 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let sandbox = Sandbox::new(SandboxConfig::default()).unwrap();
+    // As `airlock python` runs it: without fuel metering (the timeout bounds a run). One figure
+    // below is also taken with the library's default `SandboxConfig`, which meters fuel.
+    let sandbox = Sandbox::new(SandboxConfig {
+        fuel_metering: false,
+        ..SandboxConfig::default()
+    })
+    .unwrap();
     let guest = guest::find(GuestKind::Python, None).unwrap();
     let t = Instant::now();
     let python = Python::load(&sandbox, &guest).unwrap();
@@ -178,6 +185,17 @@ fn main() {
         "minor page faults per fresh run: {}",
         (minflt() - f0) / 2000
     );
+    {
+        let metered = Sandbox::new(SandboxConfig::default()).unwrap();
+        let python = Python::load(&metered, &guest).unwrap();
+        for _ in 0..200 {
+            hello(&python);
+        }
+        report(
+            "fresh sandbox print(\"hello\"), with fuel metering",
+            &timed(2000, || hello(&python)),
+        );
+    }
 
     let mut session = python.session(RunRequest::default()).unwrap();
     session.exec("x = 0").unwrap();
