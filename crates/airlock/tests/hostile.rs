@@ -28,6 +28,64 @@ fn infinite_loop_is_stopped_by_the_timeout() {
     );
 }
 
+/// A sandbox of its own, so that no other test's runs are in flight (the epoch thread's
+/// schedule is what these tests check).
+fn own_sandbox() -> airlock::Sandbox {
+    airlock::Sandbox::new(airlock::SandboxConfig {
+        cache_dir: None,
+        ..airlock::SandboxConfig::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_short_timeout_is_kept_while_a_longer_run_is_in_flight() {
+    // The epoch thread sleeps until the earliest deadline: a run that comes later with a sooner
+    // deadline must wake it.
+    let sandbox = own_sandbox();
+    let program = sandbox.load_file(guest("loop.wat")).unwrap();
+    std::thread::scope(|s| {
+        let long = s.spawn(|| {
+            let t = Instant::now();
+            let o = sandbox
+                .run(&program, RunRequest::new(short(1500), Policy::default()))
+                .unwrap();
+            (o.status, t.elapsed())
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        let t = Instant::now();
+        let o = sandbox
+            .run(&program, RunRequest::new(short(150), Policy::default()))
+            .unwrap();
+        let took = t.elapsed();
+        assert_eq!(o.status, Status::Timeout { limit_ms: 150 });
+        assert!(took < Duration::from_millis(1000), "{took:?}");
+        let (status, took) = long.join().unwrap();
+        assert_eq!(status, Status::Timeout { limit_ms: 1500 });
+        assert!(took >= Duration::from_millis(1500), "{took:?}");
+    });
+}
+
+#[test]
+fn a_short_timeout_is_kept_after_a_long_run_that_ended_early() {
+    // After a run with a long timeout ends in time, the epoch thread still sleeps until that
+    // run's deadline; a later run with a sooner one must wake it.
+    let sandbox = own_sandbox();
+    let hello = sandbox.load_file(guest("hello.wat")).unwrap();
+    let o = sandbox
+        .run(&hello, RunRequest::new(short(60_000), Policy::default()))
+        .unwrap();
+    assert_eq!(o.status, Status::Exited { code: 0 });
+    let program = sandbox.load_file(guest("loop.wat")).unwrap();
+    let t = Instant::now();
+    let o = sandbox
+        .run(&program, RunRequest::new(short(150), Policy::default()))
+        .unwrap();
+    let took = t.elapsed();
+    assert_eq!(o.status, Status::Timeout { limit_ms: 150 });
+    assert!(took < Duration::from_millis(1000), "{took:?}");
+}
+
 #[test]
 fn infinite_loop_is_stopped_by_fuel() {
     let limits = Limits {
