@@ -2,24 +2,30 @@
 //
 // For every run the host starts a fresh QuickJS instance with a small bootstrap module
 // (`qjs --std -m -e BOOTSTRAP airlock TOKEN FD DRIVER DRIVER_BYTECODE SOURCE FILENAME ENV_NAME
-// ENV_PRELUDE ENV_BYTECODE ARGS...`, see src/js.rs). The bootstrap takes QuickJS's `std`, `os`
-// and `bjson` modules and the arguments out of the script's reach, turns this file (one async
-// function expression) and the environment's prelude into functions — from bytecode compiled by
-// an earlier run, or by compiling the source and sending the bytecode to the host, which keeps it
-// — and calls this one. Both are compiled without their source text: their functions'
-// `toString()` says `[native code]`, as a real host's do, and the token is in no source at all.
+// ENV_PRELUDE ENV_BYTECODE ARGS...`, see src/js.rs), or from a snapshot of an instance that ran a
+// bootstrap up to the point where only the run's own data is missing (see src/js.rs). The
+// bootstrap takes QuickJS's `std`, `os` and `bjson` modules and the arguments out of the script's
+// reach, turns this file (one function expression) and the environment's prelude into functions —
+// from bytecode compiled by an earlier run, or by compiling the source and sending the bytecode to
+// the host, which keeps it — and calls this one. Both are compiled without their source text:
+// their functions' `toString()` says `[native code]`, as a real host's do, and the token is in no
+// source at all.
 //
-// TOKEN is this run's event-channel token and FD the channel's descriptor. ENV_NAME is "" for
-// plain JavaScript; ENV_PRELUDE is the environment's prelude, source text of
-// `function (A) {...}` (see guests/js/env/*.js), loaded by `load`.
+// This function prepares what does not depend on the run: `env` is [ENV_NAME, ENV_PRELUDE,
+// ENV_BYTECODE, WHEN], where ENV_NAME is "" for plain JavaScript, ENV_PRELUDE is the
+// environment's prelude, source text of `function (A) {...}` (see guests/js/env/*.js), loaded by
+// `load`, and WHEN is "now" to set the environment up here (for a snapshot; its prelude then reads
+// the run's data only through `A` at run time) or "run" to set it up in `run`. It returns `run`,
+// to be called once with [TOKEN, FD, SOURCE, FILENAME, ARGS...]: TOKEN is this run's
+// event-channel token and FD the channel's descriptor.
 //
-// It sets up the environment, runs the script as a classic script in the global scope, then
-// runs what the script left waiting (promise jobs, timers on a virtual clock when emulating, the
-// environment's later phases such as page events), and exits with the script's status.
-async function (std_, os_, bjson_, load, argv) {
+// `run` sets the environment up (unless done), runs the script as a classic script in the global
+// scope, then runs what the script left waiting (promise jobs, timers on a virtual clock when
+// emulating, the environment's later phases such as page events), and exits with the script's
+// status.
+function (std_, os_, bjson_, load, env) {
 const G = globalThis;
-const TOKEN = argv[1];
-const FD = argv[2] | 0;
+let TOKEN = "";
 
 // What the driver needs, taken before the script can change it.
 const apply = Reflect.apply;
@@ -43,22 +49,22 @@ const _split = String.prototype.split;
 const _includes = String.prototype.includes;
 const _startsWith = String.prototype.startsWith;
 const _floor = Math.floor;
-const chan = std_.fdopen(FD, "w");
-const chanPuts = chan.puts;
-const chanFlush = chan.flush;
+let chan = null;
+let chanPuts = null;
+let chanFlush = null;
 const errFile = std_.err;
 const outFile = std_.out;
 const filePuts = errFile.puts;
 const fileFlush = errFile.flush;
 const exit = std_.exit;
 
-const SOURCE = argv[5];
-const FILENAME = argv[6];
-const ENV_NAME = argv[7];
-const ENV_PRELUDE = argv[8];
-const ENV_BYTECODE = argv[9];
+let SOURCE = "";
+let FILENAME = "";
+const ENV_NAME = env[0];
+const ENV_PRELUDE = env[1];
+const ENV_BYTECODE = env[2];
+const SET_UP_NOW = env[3] === "now";
 const ARGS = [];
-for (let i = 10; i < argv.length; i++) ARGS[ARGS.length] = argv[i];
 
 // ---- the event channel -------------------------------------------------------------------
 
@@ -174,7 +180,7 @@ function describe(e) {
 
 const virtual = ENV_NAME !== "";
 let now = apply(_DateNow, _Date, []);
-const started = now;
+let started = now;
 function tick() {
   // Every read of the clock moves it forward a little, so that a delay loop ends quickly.
   now += 1;
@@ -359,6 +365,9 @@ function hookClock() {
     return tick() - started;
   };
   perf.timeOrigin = started;
+  starters[starters.length] = () => {
+    perf.timeOrigin = started;
+  };
   _defineProperty(G, "performance", { value: perf, writable: true, configurable: true });
 }
 
@@ -399,6 +408,8 @@ function stub(name, category) {
 // ---- the environment ---------------------------------------------------------------------
 
 const phases = [];
+/** What runs when the run starts, before the script (set up by `A.atStart`). */
+const starters = [];
 
 /** What an environment's prelude gets. */
 const A = _create(null);
@@ -419,6 +430,12 @@ A.callback = callback;
 A.setTimer = addTimer;
 A.clearTimer = clearTimer;
 A.now = () => now;
+/** When the run started (on the virtual clock). */
+A.start = () => started;
+/** Runs `fn` when the run starts, before the script: what depends on the run's data or time. */
+A.atStart = (fn) => {
+  starters[starters.length] = fn;
+};
 A.tick = tick;
 A.advance = (ms) => {
   const d = _Number(ms);
@@ -518,11 +535,10 @@ installTimers();
 if (virtual) {
   hookClock();
   hookDynamicCode();
-} else {
-  G.scriptArgs = [FILENAME].concat(ARGS);
 }
 
-if (virtual) {
+function setUpEnvironment() {
+  if (!virtual) return;
   try {
     const ENV = load(ENV_PRELUDE, ENV_BYTECODE, "env");
     ENV(A);
@@ -531,27 +547,44 @@ if (virtual) {
     exit(70);
   }
 }
+if (SET_UP_NOW) setUpEnvironment();
 
 // ---- the run -----------------------------------------------------------------------------
 
-try {
-  _eval(SOURCE);
-} catch (e) {
-  if (!(e instanceof ExitSignal)) uncaught(e, "");
-}
-if (!stopped) {
-  await settle();
-  await runTimers();
-}
-for (let i = 0; i < phases.length && !stopped; i++) {
+return async function run(args) {
+  TOKEN = args[0];
+  chan = std_.fdopen(args[1] | 0, "w");
+  chanPuts = chan.puts;
+  chanFlush = chan.flush;
+  SOURCE = args[2];
+  FILENAME = args[3];
+  for (let i = 4; i < args.length; i++) ARGS[ARGS.length] = args[i];
+  A.filename = FILENAME;
+  A.source = SOURCE;
+  now = started = apply(_DateNow, _Date, []);
+  if (!virtual) G.scriptArgs = [FILENAME].concat(ARGS);
+  if (!SET_UP_NOW) setUpEnvironment();
+  for (let i = 0; i < starters.length; i++) starters[i]();
+
   try {
-    await phases[i]();
+    _eval(SOURCE);
   } catch (e) {
-    if (!(e instanceof ExitSignal)) uncaught(e, "environment");
+    if (!(e instanceof ExitSignal)) uncaught(e, "");
   }
-  await settle();
-  await runTimers();
-}
-await drain();
-exit(exitCode);
+  if (!stopped) {
+    await settle();
+    await runTimers();
+  }
+  for (let i = 0; i < phases.length && !stopped; i++) {
+    try {
+      await phases[i]();
+    } catch (e) {
+      if (!(e instanceof ExitSignal)) uncaught(e, "environment");
+    }
+    await settle();
+    await runTimers();
+  }
+  await drain();
+  exit(exitCode);
+};
 }

@@ -69,9 +69,9 @@ function load(src, bc, kind) {
   ch.flush();
   return run(bytes);
 }
-let main;
-try { main = load(a[3], a[4], "driver"); } catch (e) { s.err.puts("airlock: the driver failed to load: " + e + "\n"); s.exit(70); }
-await main(s, o, b, load, a);
+let prepare;
+try { prepare = load(a[3], a[4], "driver"); } catch (e) { s.err.puts("airlock: the driver failed to load: " + e + "\n"); s.exit(70); }
+await prepare(s, o, b, load, [a[7], a[8], a[9], "run"])([a[1], a[2], a[5], a[6]].concat(a.slice(10)));
 "#;
 const BROWSER: &str = include_str!("../../../guests/js/env/browser.js");
 const WSH: &str = include_str!("../../../guests/js/env/wsh.js");

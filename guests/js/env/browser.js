@@ -10,7 +10,7 @@ function (A) {
   const UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
   const BODY = "{}"; // every HTTP answer's body: valid JSON, JavaScript and text
   const Str = String, T = (x) => (typeof x === "string" ? x : Str(x)); // T: conversions that may throw at the script
-  const P = Promise, OC = Object.create, atob_ = G.atob, btoa_ = G.btoa, start = A.now();
+  const P = Promise, OC = Object.create, atob_ = G.atob, btoa_ = G.btoa;
   const hid = (o, k, v) => Object.defineProperty(o, k, { value: v, writable: true, configurable: true });
   const acc = (o, k, get, set) => Object.defineProperty(o, k, { get, set, configurable: true, enumerable: true });
   /** Getters (and setters) on C.prototype from tables of functions of the instance. */
@@ -19,7 +19,7 @@ function (A) {
   const later = (fn, ms) => A.setTimer(fn, ms || 0, [], false, "task");
   const list = (a) => (hid(a, "item", (i) => a[i] ?? null), a);
   const res = (v) => P.resolve(v), nop = () => {};
-  emit("dom", "page", [PAGE], { base_url: PAGE });
+  A.atStart(() => emit("dom", "page", [PAGE], { base_url: PAGE }));
 
   // ---- URL and URLSearchParams (WHATWG-style parsing) --------------------------------------
   const DEFP = { "http:": "80", "https:": "443", "ws:": "80", "wss:": "443", "ftp:": "21", "file:": "" };
@@ -217,7 +217,7 @@ function (A) {
   class Event {
     constructor(type, i) {
       Object.assign(this, i, { type: S(type), bubbles: !!(i && i.bubbles), cancelable: !!(i && i.cancelable), composed: !!(i && i.composed), defaultPrevented: false, isTrusted: false,
-        target: null, currentTarget: null, srcElement: null, eventPhase: 0, cancelBubble: false, returnValue: true, timeStamp: A.now() - start });
+        target: null, currentTarget: null, srcElement: null, eventPhase: 0, cancelBubble: false, returnValue: true, timeStamp: A.now() - A.start() });
     }
     preventDefault() { if (this.cancelable) this.defaultPrevented = !(this.returnValue = false); }
     stopPropagation() { this.cancelBubble = true; }
@@ -939,8 +939,12 @@ function (A) {
   const subtle = {};
   for (const k of "digest encrypt decrypt sign exportKey wrapKey deriveBits importKey generateKey deriveKey unwrapKey verify".split(" "))
     subtle[k] = () => res(/Key$/.test(k) && k !== "exportKey" && k !== "wrapKey" ? { type: "secret", extractable: true, algorithm: {}, usages: [] } : k === "verify" || new ArrayBuffer(32));
-  const perf = G.performance || {}, t0 = perf.timeOrigin || start;
-  Object.assign(perf, { timing: { navigationStart: t0, fetchStart: t0 + 2, responseStart: t0 + 60, domInteractive: t0 + 200, domContentLoadedEventEnd: t0 + 220, loadEventEnd: t0 + 400 },
+  const perf = G.performance || {};
+  A.atStart(() => {
+    const t0 = perf.timeOrigin || A.start();
+    perf.timing = { navigationStart: t0, fetchStart: t0 + 2, responseStart: t0 + 60, domInteractive: t0 + 200, domContentLoadedEventEnd: t0 + 220, loadEventEnd: t0 + 400 };
+  });
+  Object.assign(perf, {
     navigation: { type: 0, redirectCount: 0 }, getEntriesByType: () => [], getEntriesByName: () => [], getEntries: () => [], mark: nop, measure: nop, clearMarks: nop });
   const WIN = {
     window: G, self: G, top: G, parent: G, frames: G, opener: null, frameElement: null, length: 0, closed: false, name: "", status: "", origin: ORIGIN, isSecureContext: true,
@@ -954,7 +958,7 @@ function (A) {
     open: (u) => ((u = u == null ? "" : S(u)) && nav(u, "window.open"), { closed: false, opener: G, document: doc, location: { href: u }, close() { this.closed = true; }, focus: nop, postMessage: nop }),
     getSelection: () => ({ toString: () => "", rangeCount: 0, isCollapsed: true, removeAllRanges: nop, addRange: nop }),
     getComputedStyle: (e) => Object.assign(new CSSStyleDeclaration(), { display: e && e.hidden ? "none" : "block", visibility: "visible", opacity: "1" }, e && e[K] && e[K].st),
-    matchMedia, requestAnimationFrame: (cb) => A.setTimer(cb, 16, [A.now() - start + 16], false, "requestAnimationFrame"), cancelAnimationFrame: A.clearTimer,
+    matchMedia, requestAnimationFrame: (cb) => A.setTimer(cb, 16, [A.now() - A.start() + 16], false, "requestAnimationFrame"), cancelAnimationFrame: A.clearTimer,
     requestIdleCallback: (cb) => A.setTimer(cb, 1, [{ didTimeout: false, timeRemaining: () => 50 }], false, "requestIdleCallback"), cancelIdleCallback: A.clearTimer,
     postMessage: (d) => later(() => fire(G, mkEv("message", MessageEvent, { data: d, origin: ORIGIN, source: G }))),
     structuredClone: (v) => (v === undefined ? v : JSON.parse(JSON.stringify(v))), reportError: (e) => call(() => { throw e; }, null, [], "reportError"), fetch, importScripts, skipWaiting: () => res(),
