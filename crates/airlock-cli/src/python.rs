@@ -401,11 +401,13 @@ fn install_js(a: InstallArgs) -> i32 {
     };
     let guest = installed.guest;
     let compiled = crate::guest_sandbox().and_then(|sandbox| {
-        if airlock::js::Js::is_compiled(&sandbox, &guest) {
-            return Ok(());
+        if !airlock::js::Js::is_compiled(&sandbox, &guest) {
+            progress.step("compiling the JavaScript guest for this machine");
         }
-        progress.step("compiling the JavaScript guest for this machine");
-        airlock::js::Js::load(&sandbox, &guest).map(|_| ())
+        let js = airlock::js::Js::load(&sandbox, &guest)?;
+        progress.step("pre-initializing the browser environment");
+        js.pre_initialize(&airlock::js::Environment::Browser);
+        Ok(())
     });
     progress.done();
     if let Err(e) = compiled {

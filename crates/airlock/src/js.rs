@@ -234,6 +234,9 @@ struct Shared {
     guest: Guest,
     /// The driver and environment preludes compiled to QuickJS bytecode (base64), by [`code_key`].
     bytecode: Mutex<HashMap<String, Arc<str>>>,
+    /// The environments' pre-initialized modules, by name (`None`: it could not be built; runs
+    /// take the ordinary path).
+    snapshots: Mutex<HashMap<String, Option<InstancePre<ModuleState>>>>,
 }
 
 /// The JavaScript runtime, loaded into a [`Sandbox`]. Cheap to clone, `Send + Sync`: every
@@ -270,6 +273,7 @@ impl Js {
                 pre,
                 guest: guest.clone(),
                 bytecode: Mutex::new(HashMap::new()),
+                snapshots: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -277,6 +281,13 @@ impl Js {
     /// Whether the guest's compiled code is in the sandbox's cache (so loading will not compile).
     pub fn is_compiled(sandbox: &Sandbox, guest: &Guest) -> bool {
         sandbox.is_cached_module(&guest.manifest.component_sha256)
+    }
+
+    /// Builds the pre-initialized module of `env` (about a second, once per machine; then from
+    /// the cache), so that its first run is as fast as the next ones. Returns whether `env` has
+    /// one: the browser does; the other environments are set up in every run.
+    pub fn pre_initialize(&self, env: &Environment) -> bool {
+        self.snapshot(env).is_some()
     }
 
     /// The guest this runtime was loaded from.
@@ -298,6 +309,7 @@ impl Js {
     ) -> Result<JsRun> {
         let sandbox = &self.shared.sandbox;
         let args = request.policy.args.clone();
+        let snapshot = self.snapshot(env);
         let mut run = sandbox.begin("qjs", request)?;
         let recorder = run.recorder();
         let (source, note) = decode_source(&script.code);
@@ -305,47 +317,65 @@ impl Js {
         let prelude = env.prelude().unwrap_or_default();
         let driver_key = code_key(&self.shared.guest, DRIVER);
         let env_key = code_key(&self.shared.guest, prelude);
-        let driver_code = self.bytecode(&driver_key);
-        let env_code = if prelude.is_empty() {
-            None
-        } else {
-            self.bytecode(&env_key)
-        };
         let mut channel = Channel::new(token.clone(), env.name().to_string(), None);
         if let Some(n) = note {
             channel.emulation.notes.push(n);
         }
+        let filename = script.filename.replace('\0', "\u{FFFD}");
+        let args: Vec<String> = args.iter().map(|a| a.replace('\0', "\u{FFFD}")).collect();
         // The source is borrowed from the script when it is UTF-8 already: a large script is
         // copied once, into the guest.
-        let mut argv: Vec<Cow<'_, str>> = vec![
-            "qjs".into(),
-            "--std".into(),
-            "-m".into(),
-            "-e".into(),
-            BOOTSTRAP.into(),
-            "airlock".into(),
-            token.as_str().into(),
-            CHANNEL_FD.to_string().into(),
-            if driver_code.is_some() {
-                "".into()
-            } else {
-                DRIVER.into()
-            },
-            driver_code.as_deref().unwrap_or_default().into(),
-            source,
-            script.filename.replace('\0', "\u{FFFD}").into(),
-            match env {
-                Environment::Plain => "".into(),
-                other => other.name().replace('\0', "\u{FFFD}").into(),
-            },
-            if env_code.is_some() {
-                "".into()
-            } else {
-                prelude.replace('\0', "\u{FFFD}").into()
-            },
-            env_code.as_deref().unwrap_or_default().into(),
-        ];
-        argv.extend(args.iter().map(|a| Cow::from(a.replace('\0', "\u{FFFD}"))));
+        let argv: Vec<Cow<'_, str>> = match &snapshot {
+            // The run's own data, for the snapshot's entry point.
+            Some(_) => [
+                token.as_str().into(),
+                CHANNEL_FD.to_string().into(),
+                source,
+                filename.into(),
+            ]
+            .into_iter()
+            .chain(args.into_iter().map(Cow::from))
+            .collect(),
+            None => {
+                let driver_code = self.bytecode(&driver_key);
+                let env_code = if prelude.is_empty() {
+                    None
+                } else {
+                    self.bytecode(&env_key)
+                };
+                [
+                    "qjs".into(),
+                    "--std".into(),
+                    "-m".into(),
+                    "-e".into(),
+                    BOOTSTRAP.into(),
+                    "airlock".into(),
+                    token.as_str().into(),
+                    CHANNEL_FD.to_string().into(),
+                    if driver_code.is_some() {
+                        "".into()
+                    } else {
+                        DRIVER.into()
+                    },
+                    Cow::from(driver_code.as_deref().unwrap_or_default().to_string()),
+                    source,
+                    filename.into(),
+                    match env {
+                        Environment::Plain => "".into(),
+                        other => other.name().replace('\0', "\u{FFFD}").into(),
+                    },
+                    if env_code.is_some() {
+                        "".into()
+                    } else {
+                        prelude.replace('\0', "\u{FFFD}").into()
+                    },
+                    Cow::from(env_code.as_deref().unwrap_or_default().to_string()),
+                ]
+                .into_iter()
+                .chain(args.into_iter().map(Cow::from))
+                .collect()
+            }
+        };
 
         let started = Instant::now();
         let deadline = run.deadline(started)?;
@@ -362,40 +392,16 @@ impl Js {
         let mut store = sandbox.new_store(state, &run.limits)?;
         let pre = &self.shared.pre;
         let call = async {
+            let argv: Vec<&str> = argv.iter().map(|a| a.as_ref()).collect();
+            if let Some(snapshot) = &snapshot {
+                return crate::js_snapshot::call(&mut store, snapshot, &argv).await;
+            }
             let instance = pre.instantiate_async(&mut store).await?;
             instance
                 .get_typed_func::<(), ()>(&mut store, "_initialize")?
                 .call_async(&mut store, ())
                 .await?;
-            let malloc = instance.get_typed_func::<u32, u32>(&mut store, "malloc")?;
-            let memory = instance
-                .get_memory(&mut store, "memory")
-                .ok_or_else(|| wasmtime::format_err!("the QuickJS module exports no memory"))?;
-            let mut pointers = Vec::with_capacity(argv.len());
-            for a in &argv {
-                let len = u32::try_from(a.len() + 1)?;
-                let p = malloc.call_async(&mut store, len).await?;
-                if p == 0 {
-                    wasmtime::bail!("out of memory passing the script to QuickJS");
-                }
-                memory.write(&mut store, p as usize, a.as_bytes())?;
-                memory.write(&mut store, p as usize + a.len(), &[0])?;
-                pointers.push(p);
-            }
-            let table = malloc
-                .call_async(&mut store, u32::try_from(4 * (pointers.len() + 1))?)
-                .await?;
-            if table == 0 {
-                wasmtime::bail!("out of memory passing the script to QuickJS");
-            }
-            let mut bytes: Vec<u8> = pointers.iter().flat_map(|p| p.to_le_bytes()).collect();
-            bytes.extend_from_slice(&[0; 4]);
-            memory.write(&mut store, table as usize, &bytes)?;
-            drop(argv);
-            let r = instance
-                .get_typed_func::<(i32, u32), i32>(&mut store, "qjs_init_argv")?
-                .call_async(&mut store, (i32::try_from(pointers.len())?, table))
-                .await?;
+            let r = start_qjs(&mut store, &instance, &argv).await?;
             Ok(if r == 0 { 0 } else { 1 })
         };
         let end = tokio::time::timeout_at(deadline.into(), call).await;
@@ -429,6 +435,43 @@ impl Js {
     }
 }
 
+/// Passes `argv` to a fresh QuickJS instance (`_initialize` done) and runs `qjs_init_argv`: QuickJS's
+/// `main`, which evaluates the `-e` code and runs the event loop. Returns its status.
+pub(crate) async fn start_qjs(
+    store: &mut wasmtime::Store<ModuleState>,
+    instance: &wasmtime::Instance,
+    argv: &[&str],
+) -> wasmtime::Result<i32> {
+    let malloc = instance.get_typed_func::<u32, u32>(&mut *store, "malloc")?;
+    let memory = instance
+        .get_memory(&mut *store, "memory")
+        .ok_or_else(|| wasmtime::format_err!("the QuickJS module exports no memory"))?;
+    let mut pointers = Vec::with_capacity(argv.len());
+    for a in argv {
+        let len = u32::try_from(a.len() + 1)?;
+        let p = malloc.call_async(&mut *store, len).await?;
+        if p == 0 {
+            wasmtime::bail!("out of memory passing the script to QuickJS");
+        }
+        memory.write(&mut *store, p as usize, a.as_bytes())?;
+        memory.write(&mut *store, p as usize + a.len(), &[0])?;
+        pointers.push(p);
+    }
+    let table = malloc
+        .call_async(&mut *store, u32::try_from(4 * (pointers.len() + 1))?)
+        .await?;
+    if table == 0 {
+        wasmtime::bail!("out of memory passing the script to QuickJS");
+    }
+    let mut bytes: Vec<u8> = pointers.iter().flat_map(|p| p.to_le_bytes()).collect();
+    bytes.extend_from_slice(&[0; 4]);
+    memory.write(&mut *store, table as usize, &bytes)?;
+    instance
+        .get_typed_func::<(i32, u32), i32>(&mut *store, "qjs_init_argv")?
+        .call_async(&mut *store, (i32::try_from(pointers.len())?, table))
+        .await
+}
+
 /// The cache key of compiled code (the driver or a prelude): it depends on the source and the
 /// QuickJS build.
 fn code_key(guest: &Guest, source: &str) -> String {
@@ -442,6 +485,44 @@ fn code_key(guest: &Guest, source: &str) -> String {
 }
 
 impl Js {
+    /// The pre-initialized module of `env`, built (about a second) and cached on first use;
+    /// `None` for environments that are set up per run, or if it cannot be built.
+    ///
+    /// Only the browser is pre-initialized: its set-up reads nothing of the run. The Windows
+    /// Script Host and Node preludes read the script's name, text and arguments as they set up.
+    fn snapshot(&self, env: &Environment) -> Option<InstancePre<ModuleState>> {
+        if *env != Environment::Browser {
+            return None;
+        }
+        let name = env.name();
+        let mut map = self
+            .shared
+            .snapshots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(known) = map.get(name) {
+            return known.clone();
+        }
+        let guest = &self.shared.guest;
+        let sandbox = &self.shared.sandbox;
+        let prelude = env.prelude().unwrap_or_default();
+        let sha = &guest.manifest.component_sha256;
+        let key = crate::js_snapshot::key(sha, DRIVER, name, prelude);
+        let built = sandbox.load_module_with(&key, || {
+            let base = sandbox.read_guest_binary(&guest.component_path(), sha)?;
+            crate::js_snapshot::build(sandbox, &base, DRIVER, name, prelude)
+        });
+        let pre = match built {
+            Ok(pre) => Some(pre),
+            Err(e) => {
+                tracing::warn!("the {name} environment is set up in every run: {e}");
+                None
+            }
+        };
+        map.insert(name.to_string(), pre.clone());
+        pre
+    }
+
     /// The compiled prelude for `key`: from memory, else from the disk cache.
     fn bytecode(&self, key: &str) -> Option<Arc<str>> {
         let mut map = self

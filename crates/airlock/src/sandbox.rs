@@ -603,32 +603,54 @@ impl Sandbox {
         path: &Path,
         sha256_hex: &str,
     ) -> Result<InstancePre<ModuleState>> {
-        let limit = self.inner.config.max_input_bytes;
+        self.load_module_with(sha256_hex, || self.read_guest_binary(path, sha256_hex))
+    }
+
+    /// Reads a guest runtime's binary, checked against the SHA-256 its manifest gives.
+    pub(crate) fn read_guest_binary(&self, path: &Path, sha256_hex: &str) -> Result<Vec<u8>> {
+        let bytes = read_bounded(path, self.inner.config.max_input_bytes)?;
+        let actual = hex(&Sha256::digest(&bytes));
+        if actual != sha256_hex {
+            return Err(Error::Config(format!(
+                "{} has SHA-256 {actual}, but its manifest says {sha256_hex}; reinstall the guest",
+                path.display()
+            )));
+        }
+        Ok(bytes)
+    }
+
+    /// Loads the core module cached under `key` (compiled once, then from the cache), built by
+    /// `build` when it is not cached, and links it against WASI preview 1.
+    pub(crate) fn load_module_with(
+        &self,
+        key: &str,
+        build: impl FnOnce() -> Result<Vec<u8>>,
+    ) -> Result<InstancePre<ModuleState>> {
         let module = self.compile(
-            &format!("{sha256_hex}-module"),
-            || {
-                let bytes = read_bounded(path, limit)?;
-                let actual = hex(&Sha256::digest(&bytes));
-                if actual != sha256_hex {
-                    return Err(Error::Config(format!(
-                        "{} has SHA-256 {actual}, but its manifest says {sha256_hex}; reinstall the guest",
-                        path.display()
-                    )));
-                }
-                Ok(bytes.into())
-            },
+            &format!("{key}-module"),
+            || build().map(Into::into),
             |e, b| Module::new(e, b),
             // SAFETY: as in `prepare_module`.
             #[allow(unsafe_code)]
             |e, p| unsafe { Module::deserialize_file(e, p) },
             |m| m.serialize(),
         )?;
+        self.link_module(&module)
+    }
+
+    /// Links a core module against WASI preview 1.
+    pub(crate) fn link_module(&self, module: &Module) -> Result<InstancePre<ModuleState>> {
         self.module_linker()?
             .linker
-            .instantiate_pre(&module)
+            .instantiate_pre(module)
             .map_err(|e| Error::IncompatibleImport {
                 message: format!("{e:#}"),
             })
+    }
+
+    /// The engine.
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.inner.engine
     }
 
     /// Whether the compiled code of this core module (by the SHA-256 of its binary, in hex) is

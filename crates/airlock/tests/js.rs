@@ -451,3 +451,79 @@ fn emulated_calls_join_the_trace() {
     assert_eq!(run.category, airlock::trace::Category::Process);
     assert!(run.args.contains("cmd /c whoami"), "{}", run.args);
 }
+
+// ---- the pre-initialized browser environment ----------------------------------------------
+
+#[test]
+fn the_browser_is_pre_initialized_and_each_run_starts_from_the_same_fresh_page() {
+    assert!(js().pre_initialize(&Environment::Browser));
+    assert!(!js().pre_initialize(&Environment::Wsh));
+    // A run that changes the page, its globals and its storage leaves nothing to the next one.
+    let dirty = "window.leftover = 1; document.cookie = 'a=1'; localStorage.setItem('k', 'v'); \
+                 document.body.appendChild(document.createElement('iframe')); Object.prototype.polluted = 1;";
+    let check = "console.log(typeof leftover, JSON.stringify(document.cookie), localStorage.getItem('k'), \
+                 document.getElementsByTagName('iframe').length, ({}).polluted)";
+    for _ in 0..2 {
+        assert_eq!(exited(&run_env(dirty, Environment::Browser)), 0);
+        let r = run_env(check, Environment::Browser);
+        assert_eq!(
+            stdout(&r),
+            "undefined \"\" null 0 undefined\n",
+            "{}",
+            stderr(&r)
+        );
+    }
+}
+
+#[test]
+fn the_pre_initialized_browser_hides_its_entry_point_and_starts_its_clock_with_the_run() {
+    let r = run_env(
+        "console.log(typeof __airlock_run, Object.getOwnPropertyNames(globalThis).filter(n => /airlock/.test(n)).length);\
+         console.log(Date.now(), performance.timeOrigin, performance.timing.navigationStart);",
+        Environment::Browser,
+    );
+    let out = stdout(&r);
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("undefined 0"), "{}", stderr(&r));
+    let times: Vec<f64> = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .map(|t| t.parse().unwrap())
+        .collect();
+    let host_now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as f64;
+    // Not the time the snapshot was taken: the run's own start, on the virtual clock.
+    for t in &times {
+        assert!((host_now - t).abs() < 60_000.0, "{t} vs {host_now}");
+    }
+    // The page is still the first event of the run.
+    let e = r.emulation.expect("emulation");
+    assert!(e.api_calls >= 1);
+}
+
+#[test]
+fn deterministic_browser_runs_from_the_snapshot_repeat_exactly() {
+    let policy = Policy {
+        deterministic: Some(7),
+        ..Policy::default()
+    };
+    let code = "console.log(Date.now(), performance.now(), document.cookie.length)";
+    let a = run_with(
+        &Script::file("d.js", code),
+        &Environment::Browser,
+        Limits::default(),
+        policy.clone(),
+    );
+    let b = run_with(
+        &Script::file("d.js", code),
+        &Environment::Browser,
+        Limits::default(),
+        policy,
+    );
+    assert_eq!(exited(&a), 0, "{}", stderr(&a));
+    assert_eq!(stdout(&a), stdout(&b));
+    assert!(stdout(&a).starts_with("17040672"), "{}", stdout(&a));
+}
