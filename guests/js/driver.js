@@ -16,8 +16,10 @@
 // environment's prelude, source text of `function (A) {...}` (see guests/js/env/*.js), loaded by
 // `load`, and WHEN is "now" to set the environment up here (for a snapshot; its prelude then reads
 // the run's data only through `A` at run time) or "run" to set it up in `run`. It returns `run`,
-// to be called once with [TOKEN, FD, SOURCE, FILENAME, ARGS...]: TOKEN is this run's
-// event-channel token and FD the channel's descriptor.
+// to be called once with [TOKEN, FD, SOURCE, FILENAME, SEED, ARGS...]: TOKEN is this run's
+// event-channel token and FD the channel's descriptor; SEED, when not "", is 32 hex digits that
+// seed `Math.random` (a snapshot's QuickJS would otherwise repeat the sequence seeded when the
+// snapshot was taken).
 //
 // `run` sets the environment up (unless done), runs the script as a classic script in the global
 // scope, then runs what the script left waiting (promise jobs, timers on a virtual clock when
@@ -549,6 +551,25 @@ function setUpEnvironment() {
 }
 if (SET_UP_NOW) setUpEnvironment();
 
+/** Replaces `Math.random` with xorshift128 seeded from 32 hex digits. */
+function reseed(hex) {
+  const st = [0, 0, 0, 0];
+  for (let i = 0; i < 4; i++) st[i] = _Number("0x" + apply(_slice, hex, [8 * i, 8 * i + 8])) | 0;
+  if ((st[0] | st[1] | st[2] | st[3]) === 0) st[0] = 1;
+  const random = function random() {
+    let t = st[3];
+    const s0 = st[0];
+    st[3] = st[2];
+    st[2] = st[1];
+    st[1] = s0;
+    t ^= t << 11;
+    t ^= t >>> 8;
+    st[0] = t ^ s0 ^ (s0 >>> 19);
+    return (st[0] >>> 0) / 4294967296;
+  };
+  _defineProperty(Math, "random", { value: random, writable: true, configurable: true });
+}
+
 // ---- the run -----------------------------------------------------------------------------
 
 return async function run(args) {
@@ -558,7 +579,8 @@ return async function run(args) {
   chanFlush = chan.flush;
   SOURCE = args[2];
   FILENAME = args[3];
-  for (let i = 4; i < args.length; i++) ARGS[ARGS.length] = args[i];
+  if (args[4] !== "") reseed(args[4]);
+  for (let i = 5; i < args.length; i++) ARGS[ARGS.length] = args[i];
   A.filename = FILENAME;
   A.source = SOURCE;
   now = started = apply(_DateNow, _Date, []);

@@ -71,7 +71,7 @@ function load(src, bc, kind) {
 }
 let prepare;
 try { prepare = load(a[3], a[4], "driver"); } catch (e) { s.err.puts("airlock: the driver failed to load: " + e + "\n"); s.exit(70); }
-await prepare(s, o, b, load, [a[7], a[8], a[9], "run"])([a[1], a[2], a[5], a[6]].concat(a.slice(10)));
+await prepare(s, o, b, load, [a[7], a[8], a[9], "run"])([a[1], a[2], a[5], a[6], ""].concat(a.slice(10)));
 "#;
 const BROWSER: &str = include_str!("../../../guests/js/env/browser.js");
 const WSH: &str = include_str!("../../../guests/js/env/wsh.js");
@@ -310,6 +310,12 @@ impl Js {
         let sandbox = &self.shared.sandbox;
         let args = request.policy.args.clone();
         let snapshot = self.snapshot(env);
+        // A snapshot's `Math.random` is reseeded per run: from the policy's seed when runs are
+        // deterministic, else from the OS.
+        let seed = match request.policy.deterministic {
+            Some(seed) => format!("{seed:016x}{:016x}", !seed),
+            None => token(),
+        };
         let mut run = sandbox.begin("qjs", request)?;
         let recorder = run.recorder();
         let (source, note) = decode_source(&script.code);
@@ -332,6 +338,7 @@ impl Js {
                 CHANNEL_FD.to_string().into(),
                 source,
                 filename.into(),
+                seed.into(),
             ]
             .into_iter()
             .chain(args.into_iter().map(Cow::from))

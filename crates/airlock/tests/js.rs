@@ -510,7 +510,7 @@ fn deterministic_browser_runs_from_the_snapshot_repeat_exactly() {
         deterministic: Some(7),
         ..Policy::default()
     };
-    let code = "console.log(Date.now(), performance.now(), document.cookie.length)";
+    let code = "console.log(Date.now(), performance.now(), document.cookie.length, Math.random())";
     let a = run_with(
         &Script::file("d.js", code),
         &Environment::Browser,
@@ -526,4 +526,15 @@ fn deterministic_browser_runs_from_the_snapshot_repeat_exactly() {
     assert_eq!(exited(&a), 0, "{}", stderr(&a));
     assert_eq!(stdout(&a), stdout(&b));
     assert!(stdout(&a).starts_with("17040672"), "{}", stdout(&a));
+}
+
+#[test]
+fn the_pre_initialized_browser_draws_fresh_random_numbers_in_every_run() {
+    let code = "console.log(Math.random(), crypto.getRandomValues(new Uint32Array(2)).join())";
+    let a = run_env(code, Environment::Browser);
+    let b = run_env(code, Environment::Browser);
+    assert_eq!(exited(&a), 0, "{}", stderr(&a));
+    assert_ne!(stdout(&a), stdout(&b));
+    let x: f64 = stdout(&a).split(' ').next().unwrap().parse().unwrap();
+    assert!((0.0..1.0).contains(&x), "{x}");
 }
