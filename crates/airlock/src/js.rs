@@ -285,7 +285,7 @@ impl Js {
 
     /// Builds the pre-initialized module of `env` (about a second, once per machine; then from
     /// the cache), so that its first run is as fast as the next ones. Returns whether `env` has
-    /// one: the browser does; the other environments are set up in every run.
+    /// one: the browser and the Windows Script Host do; the others are set up in every run.
     pub fn pre_initialize(&self, env: &Environment) -> bool {
         self.snapshot(env).is_some()
     }
@@ -495,10 +495,11 @@ impl Js {
     /// The pre-initialized module of `env`, built (about a second) and cached on first use;
     /// `None` for environments that are set up per run, or if it cannot be built.
     ///
-    /// Only the browser is pre-initialized: its set-up reads nothing of the run. The Windows
-    /// Script Host and Node preludes read the script's name, text and arguments as they set up.
+    /// The browser and the Windows Script Host are pre-initialized: their preludes leave what
+    /// depends on the run to `A.atStart`. The Node prelude reads the script's name and arguments
+    /// as it sets up.
     fn snapshot(&self, env: &Environment) -> Option<InstancePre<ModuleState>> {
-        if *env != Environment::Browser {
+        if !matches!(env, Environment::Browser | Environment::Wsh) {
             return None;
         }
         let name = env.name();

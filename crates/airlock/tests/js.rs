@@ -457,7 +457,8 @@ fn emulated_calls_join_the_trace() {
 #[test]
 fn the_browser_is_pre_initialized_and_each_run_starts_from_the_same_fresh_page() {
     assert!(js().pre_initialize(&Environment::Browser));
-    assert!(!js().pre_initialize(&Environment::Wsh));
+    assert!(js().pre_initialize(&Environment::Wsh));
+    assert!(!js().pre_initialize(&Environment::Node));
     // A run that changes the page, its globals and its storage leaves nothing to the next one.
     let dirty = "window.leftover = 1; document.cookie = 'a=1'; localStorage.setItem('k', 'v'); \
                  document.body.appendChild(document.createElement('iframe')); Object.prototype.polluted = 1;";

@@ -30,8 +30,9 @@ function (A) {
   const SYS32 = WINDIR + "\\System32", APPDATA = HOME + "\\AppData\\Roaming", LOCAL = HOME + "\\AppData\\Local";
   const TEMP = LOCAL + "\\Temp", PUBLIC = "C:\\Users\\Public", PROGRAMDATA = "C:\\ProgramData", PF = "C:\\Program Files";
   const START = APPDATA + "\\Microsoft\\Windows\\Start Menu", ALLSTART = PROGRAMDATA + "\\Microsoft\\Windows\\Start Menu";
-  const FNAME = str(A.filename).replace(/^.*[\\/]/, "") || "script.js";
-  const SCRIPT = HOME + "\\Downloads\\" + FNAME;
+  // The script's name and path: set when the run starts (see `A.atStart` below).
+  let FNAME = "script.js";
+  let SCRIPT = HOME + "\\Downloads\\" + FNAME;
   let cwd = HOME + "\\Downloads";
   const ENV = {
     ALLUSERSPROFILE: PROGRAMDATA, APPDATA, COMPUTERNAME: COMPUTER, ComSpec: SYS32 + "\\cmd.exe", HOMEDRIVE: "C:",
@@ -218,10 +219,6 @@ function (A) {
   for (const f of ["cmd", "wscript", "cscript", "mshta", "rundll32", "regsvr32", "schtasks", "notepad", "calc", "certutil",
     "WindowsPowerShell\\v1.0\\powershell"]) putFile(SYS32 + "\\" + f + ".exe", null);
   putFile(WINDIR + "\\explorer.exe", null);
-  // The script's own file holds its text (as UTF-8 bytes), so a copy of itself has a hash.
-  let selfBytes = null;
-  try { selfBytes = unescape(encodeURIComponent(A.source)); } catch (e) { selfBytes = null; }
-  putFile(SCRIPT, selfBytes);
 
   // Text streams. A writer's text goes to its file on Close (or when the run or WScript.Quit ends it).
   const open = new _Set(); // closers of what is open
@@ -685,34 +682,6 @@ function (A) {
   }
   let sleeps = 0;
   const end = (code) => { flush(); A.exit(code); };
-  const args = A.args.map(str), isNamed = (a) => /^\/[^/]/.test(a);
-  const named = args.filter(isNamed).map((a) => /^\/([^:]*):?([\s\S]*)$/.exec(a));
-  const WScript = com("WScript", {
-    Name: "Windows Script Host", Version: "5.812", FullName: SYS32 + "\\wscript.exe", Path: SYS32, ScriptFullName: SCRIPT, ScriptName: FNAME,
-    Interactive: true, Timeout: 0, StdIn: reader("TextStream", ""),
-    StdOut: stdWriter("TextStream", A.print), StdErr: stdWriter("TextStream", A.printErr),
-    Arguments: collection("WshArguments", args, null, {
-      Named: collection("WshNamed", named.map((n) => n[2]), null, {
-        Item: (n) => (named.find((x) => lower(x[1]) === lower(n)) || [])[2], Exists: (n) => named.some((x) => lower(x[1]) === lower(n)),
-      }),
-      Unnamed: collection("WshUnnamed", args.filter((a) => !isNamed(a))),
-    }),
-    Echo: own(function () {
-      const t = list(arguments).map((v) => (typeof v === "boolean" ? (v ? "-1" : "0") : str(v))).join(" ");
-      emit("other", "WScript.Echo", [t]);
-      A.print(t);
-    }),
-    // A script that keeps sleeping waits for what will not come (a file another process would
-    // write, say): its run ends, as if it gave up.
-    Sleep: own((ms) => {
-      emit("clock", "WScript.Sleep", [ms], null, ++sleeps > 10000 ? "sleep limit reached: the run ends" : undefined);
-      if (sleeps > 10000) end(0);
-      A.advance(ms);
-    }),
-    Quit: own((code) => { emit("other", "WScript.Quit", [code]); end(code == null ? 0 : code); }),
-    CreateObject: own((p) => create(p, "WScript.CreateObject")), GetObject: own(getObject), ConnectObject() {}, DisconnectObject() {},
-    toString: () => "Windows Script Host",
-  }, "other");
   function Enumerator(c) {
     const items = itemsOf(c);
     let i = 0;
@@ -722,15 +691,52 @@ function (A) {
     const items = SA.has(sa) ? itemsOf(sa) : [];
     return { toArray: () => items.slice(), getItem: (i) => items[i], lbound: () => 0, ubound: () => items.length - 1, dimensions: () => 1 };
   }
-  const globals = {
-    WScript, WSH: WScript, ActiveXObject: function ActiveXObject(progid) { return create(progid, "ActiveXObject"); },
-    GetObject: function GetObject(path, cls) { return getObject(path, cls); }, Enumerator, VBArray, CollectGarbage() {},
-    ScriptEngine: () => "JScript", ScriptEngineMajorVersion: () => 5, ScriptEngineMinorVersion: () => 8, ScriptEngineBuildVersion: () => 16384,
-  };
-  for (const k in globals) defProp(G, k, { value: globals[k], writable: true, configurable: true });
   // JScript has none of these.
   for (const k of ["console", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "setImmediate", "performance"]) delete G[k];
   // Text files left open are written when the run ends, as the host closes them.
   A.phase(async () => flush());
-  emit("other", "environment", ["wsh", SCRIPT]);
+  // What depends on the run: the script's name, its file (its text, as UTF-8 bytes, so that a
+  // copy of itself has a hash), its arguments and WScript.
+  A.atStart(() => {
+    FNAME = str(A.filename).replace(/^.*[\\/]/, "") || "script.js";
+    SCRIPT = HOME + "\\Downloads\\" + FNAME;
+    let selfBytes = null;
+    try { selfBytes = unescape(encodeURIComponent(A.source)); } catch (e) { selfBytes = null; }
+    putFile(SCRIPT, selfBytes);
+    const args = A.args.map(str), isNamed = (a) => /^\/[^/]/.test(a);
+    const named = args.filter(isNamed).map((a) => /^\/([^:]*):?([\s\S]*)$/.exec(a));
+    const WScript = com("WScript", {
+      Name: "Windows Script Host", Version: "5.812", FullName: SYS32 + "\\wscript.exe", Path: SYS32, ScriptFullName: SCRIPT, ScriptName: FNAME,
+      Interactive: true, Timeout: 0, StdIn: reader("TextStream", ""),
+      StdOut: stdWriter("TextStream", A.print), StdErr: stdWriter("TextStream", A.printErr),
+      Arguments: collection("WshArguments", args, null, {
+        Named: collection("WshNamed", named.map((n) => n[2]), null, {
+          Item: (n) => (named.find((x) => lower(x[1]) === lower(n)) || [])[2], Exists: (n) => named.some((x) => lower(x[1]) === lower(n)),
+        }),
+        Unnamed: collection("WshUnnamed", args.filter((a) => !isNamed(a))),
+      }),
+      Echo: own(function () {
+        const t = list(arguments).map((v) => (typeof v === "boolean" ? (v ? "-1" : "0") : str(v))).join(" ");
+        emit("other", "WScript.Echo", [t]);
+        A.print(t);
+      }),
+      // A script that keeps sleeping waits for what will not come (a file another process would
+      // write, say): its run ends, as if it gave up.
+      Sleep: own((ms) => {
+        emit("clock", "WScript.Sleep", [ms], null, ++sleeps > 10000 ? "sleep limit reached: the run ends" : undefined);
+        if (sleeps > 10000) end(0);
+        A.advance(ms);
+      }),
+      Quit: own((code) => { emit("other", "WScript.Quit", [code]); end(code == null ? 0 : code); }),
+      CreateObject: own((p) => create(p, "WScript.CreateObject")), GetObject: own(getObject), ConnectObject() {}, DisconnectObject() {},
+      toString: () => "Windows Script Host",
+    }, "other");
+    const globals = {
+      WScript, WSH: WScript, ActiveXObject: function ActiveXObject(progid) { return create(progid, "ActiveXObject"); },
+      GetObject: function GetObject(path, cls) { return getObject(path, cls); }, Enumerator, VBArray, CollectGarbage() {},
+      ScriptEngine: () => "JScript", ScriptEngineMajorVersion: () => 5, ScriptEngineMinorVersion: () => 8, ScriptEngineBuildVersion: () => 16384,
+    };
+    for (const k in globals) defProp(G, k, { value: globals[k], writable: true, configurable: true });
+    emit("other", "environment", ["wsh", SCRIPT]);
+  });
 }
