@@ -532,6 +532,35 @@ function installConsole() {
   G.console = c;
 }
 
+/**
+ * `Math.random`: xorshift128, installed before the environment so that what a prelude captures
+ * is this function. Seeded here from QuickJS's own generator (seeded when its context was made),
+ * and again by `run` from the host's seed when there is one: a snapshot would otherwise repeat
+ * the sequence seeded when it was taken.
+ */
+const rng = [0, 0, 0, 0];
+function reseed(hex) {
+  for (let i = 0; i < 4; i++) rng[i] = _Number("0x" + apply(_slice, hex, [8 * i, 8 * i + 8])) | 0;
+  if ((rng[0] | rng[1] | rng[2] | rng[3]) === 0) rng[0] = 1;
+}
+{
+  const quickjsRandom = Math.random;
+  for (let i = 0; i < 4; i++) rng[i] = (apply(quickjsRandom, Math, []) * 4294967296) | 0;
+  if ((rng[0] | rng[1] | rng[2] | rng[3]) === 0) rng[0] = 1;
+  const random = function random() {
+    let t = rng[3];
+    const s0 = rng[0];
+    rng[3] = rng[2];
+    rng[2] = rng[1];
+    rng[1] = s0;
+    t ^= t << 11;
+    t ^= t >>> 8;
+    rng[0] = t ^ s0 ^ (s0 >>> 19);
+    return (rng[0] >>> 0) / 4294967296;
+  };
+  _defineProperty(Math, "random", { value: random, writable: true, configurable: true });
+}
+
 installConsole();
 installTimers();
 if (virtual) {
@@ -550,25 +579,6 @@ function setUpEnvironment() {
   }
 }
 if (SET_UP_NOW) setUpEnvironment();
-
-/** Replaces `Math.random` with xorshift128 seeded from 32 hex digits. */
-function reseed(hex) {
-  const st = [0, 0, 0, 0];
-  for (let i = 0; i < 4; i++) st[i] = _Number("0x" + apply(_slice, hex, [8 * i, 8 * i + 8])) | 0;
-  if ((st[0] | st[1] | st[2] | st[3]) === 0) st[0] = 1;
-  const random = function random() {
-    let t = st[3];
-    const s0 = st[0];
-    st[3] = st[2];
-    st[2] = st[1];
-    st[1] = s0;
-    t ^= t << 11;
-    t ^= t >>> 8;
-    st[0] = t ^ s0 ^ (s0 >>> 19);
-    return (st[0] >>> 0) / 4294967296;
-  };
-  _defineProperty(Math, "random", { value: random, writable: true, configurable: true });
-}
 
 // ---- the run -----------------------------------------------------------------------------
 

@@ -405,8 +405,12 @@ fn install_js(a: InstallArgs) -> i32 {
             progress.step("compiling the JavaScript guest for this machine");
         }
         let js = airlock::js::Js::load(&sandbox, &guest)?;
-        progress.step("pre-initializing the browser environment");
-        js.pre_initialize(&airlock::js::Environment::Browser);
+        progress.step("pre-initializing the JavaScript environments");
+        for env in ["plain", "browser", "wsh", "node"] {
+            if let Some(env) = airlock::js::Environment::named(env) {
+                js.pre_initialize(&env);
+            }
+        }
         Ok(())
     });
     progress.done();

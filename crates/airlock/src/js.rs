@@ -285,7 +285,7 @@ impl Js {
 
     /// Builds the pre-initialized module of `env` (about a second, once per machine; then from
     /// the cache), so that its first run is as fast as the next ones. Returns whether `env` has
-    /// one: the browser and the Windows Script Host do; the others are set up in every run.
+    /// one: the built-in environments do; a custom one is set up in every run.
     pub fn pre_initialize(&self, env: &Environment) -> bool {
         self.snapshot(env).is_some()
     }
@@ -495,11 +495,11 @@ impl Js {
     /// The pre-initialized module of `env`, built (about a second) and cached on first use;
     /// `None` for environments that are set up per run, or if it cannot be built.
     ///
-    /// The browser and the Windows Script Host are pre-initialized: their preludes leave what
-    /// depends on the run to `A.atStart`. The Node prelude reads the script's name and arguments
-    /// as it sets up.
+    /// The built-in environments are pre-initialized (their preludes leave what depends on the
+    /// run to `A.atStart`); a custom prelude may read the run's data as it sets up, so it is set
+    /// up in every run.
     fn snapshot(&self, env: &Environment) -> Option<InstancePre<ModuleState>> {
-        if !matches!(env, Environment::Browser | Environment::Wsh) {
+        if matches!(env, Environment::Custom { .. }) {
             return None;
         }
         let name = env.name();
@@ -515,10 +515,12 @@ impl Js {
         let sandbox = &self.shared.sandbox;
         let prelude = env.prelude().unwrap_or_default();
         let sha = &guest.manifest.component_sha256;
-        let key = crate::js_snapshot::key(sha, DRIVER, name, prelude);
+        // The driver's name for plain JavaScript is "" (no emulation).
+        let env_name = if *env == Environment::Plain { "" } else { name };
+        let key = crate::js_snapshot::key(sha, DRIVER, env_name, prelude);
         let built = sandbox.load_module_with(&key, || {
             let base = sandbox.read_guest_binary(&guest.component_path(), sha)?;
-            crate::js_snapshot::build(sandbox, &base, DRIVER, name, prelude)
+            crate::js_snapshot::build(sandbox, &base, DRIVER, env_name, prelude)
         });
         let pre = match built {
             Ok(pre) => Some(pre),

@@ -456,9 +456,19 @@ fn emulated_calls_join_the_trace() {
 
 #[test]
 fn the_browser_is_pre_initialized_and_each_run_starts_from_the_same_fresh_page() {
-    assert!(js().pre_initialize(&Environment::Browser));
-    assert!(js().pre_initialize(&Environment::Wsh));
-    assert!(!js().pre_initialize(&Environment::Node));
+    for env in [
+        Environment::Plain,
+        Environment::Browser,
+        Environment::Wsh,
+        Environment::Node,
+    ] {
+        assert!(js().pre_initialize(&env), "{env:?}");
+    }
+    let custom = Environment::Custom {
+        name: "custom".into(),
+        prelude: "function (A) {}".into(),
+    };
+    assert!(!js().pre_initialize(&custom));
     // A run that changes the page, its globals and its storage leaves nothing to the next one.
     let dirty = "window.leftover = 1; document.cookie = 'a=1'; localStorage.setItem('k', 'v'); \
                  document.body.appendChild(document.createElement('iframe')); Object.prototype.polluted = 1;";

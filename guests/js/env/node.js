@@ -820,7 +820,8 @@ function (A) {
   const mkdirs = (d) => { for (; !dirs.has(d); d = dirname(d)) dirs.add(d); };
   const put = (p, b) => (mkdirs(dirname(p)), files.set(p, new FB(b)));
   const exists = (p) => files.has(p) || dirs.has(p);
-  const FILENAME = A.filename === "<cmdline>" ? "[eval]" : cwd + "/" + basename(S(A.filename));
+  // The script's path: set when the run starts (see `A.atStart` at the end).
+  let FILENAME = "[eval]";
   function seed() { // on first use
     seeded = true;
     for (const p of O.keys(SEED)) put(p.replace(/^~/, HOME), encode(SEED[p], "latin1"));
@@ -1273,7 +1274,7 @@ function (A) {
     [...open].forEach(wclose);
   }
   O.assign(proc, { title: "node", version: VERSION, arch: "x64", platform: "linux", pid: 4242, ppid: 4230, execPath: NODE, argv0: "node", execArgv: [],
-    argv: [NODE, FILENAME, ...A.args], env, exitCode: undefined, config: { variables: {} }, features: {}, release: { name: "node", lts: "Jod" },
+    argv: [NODE], env, exitCode: undefined, config: { variables: {} }, features: {}, release: { name: "node", lts: "Jod" },
     versions: { node: VERSION.slice(1), v8: "12.4.254.21-node.21", uv: "1.48.0", zlib: "1.3.0.1-motley", modules: "127", openssl: "3.0.15+quic", napi: "9" },
     cwd: () => cwd,
     chdir(d) {
@@ -1369,5 +1370,14 @@ function (A) {
     structuredClone: (v) => (v === undefined ? v : JSON.parse(JSON.stringify(v))),
     navigator: { hardwareConcurrency: 8, language: "en-US", platform: "linux", userAgent: "Node.js/22" } };
   for (const k of O.keys(globals)) def(G, k, globals[k]);
-  emit("environment", "node", [VERSION, FILENAME]);
+  // What depends on the run: the script's path and arguments.
+  A.atStart(() => {
+    FILENAME = A.filename === "<cmdline>" ? "[eval]" : cwd + "/" + basename(S(A.filename));
+    proc.argv = [NODE, FILENAME, ...A.args];
+    module.path = dirname(FILENAME);
+    module.filename = FILENAME;
+    def(G, "__filename", FILENAME);
+    def(G, "__dirname", dirname(FILENAME));
+    emit("environment", "node", [VERSION, FILENAME]);
+  });
 }
