@@ -509,15 +509,7 @@ fn without_name_sections(wasm: &[u8]) -> Option<Vec<u8>> {
             _ => std::borrow::Cow::Borrowed(payload),
         };
         out.push(id);
-        let mut len = u32::try_from(kept.len()).ok()?;
-        loop {
-            let byte = (len & 0x7f) as u8;
-            len >>= 7;
-            out.push(if len == 0 { byte } else { byte | 0x80 });
-            if len == 0 {
-                break;
-            }
-        }
+        crate::js_snapshot::leb128(&mut out, u32::try_from(kept.len()).ok()?);
         out.extend_from_slice(&kept);
     }
     Some(out)
