@@ -285,7 +285,8 @@ impl Js {
 
     /// Builds the pre-initialized module of `env` (about a second, once per machine; then from
     /// the cache), so that its first run is as fast as the next ones. Returns whether `env` has
-    /// one: the built-in environments do; a custom one is set up in every run.
+    /// one: the built-in environments do, in a sandbox with a compiled-code cache; a custom one
+    /// is set up in every run.
     pub fn pre_initialize(&self, env: &Environment) -> bool {
         self.snapshot(env).is_some()
     }
@@ -499,7 +500,9 @@ impl Js {
     /// run to `A.atStart`); a custom prelude may read the run's data as it sets up, so it is set
     /// up in every run.
     fn snapshot(&self, env: &Environment) -> Option<InstancePre<ModuleState>> {
-        if matches!(env, Environment::Custom { .. }) {
+        // Without a disk cache, every process would build its snapshots (~1.3 s each): more than
+        // they save.
+        if matches!(env, Environment::Custom { .. }) || self.shared.sandbox.cache().is_none() {
             return None;
         }
         let name = env.name();
