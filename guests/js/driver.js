@@ -2,7 +2,7 @@
 //
 // For every run the host starts a fresh QuickJS instance with a small bootstrap module
 // (`qjs --std -m -e BOOTSTRAP airlock TOKEN FD DRIVER DRIVER_BYTECODE SOURCE FILENAME ENV_NAME
-// ENV_PRELUDE ENV_BYTECODE ARGS...`, see src/js.rs), or from a snapshot of an instance that ran a
+// ENV_PRELUDE ENV_BYTECODE SEED ARGS...`, see src/js.rs), or from a snapshot of an instance that ran a
 // bootstrap up to the point where only the run's own data is missing (see src/js.rs). The
 // bootstrap takes QuickJS's `std`, `os` and `bjson` modules and the arguments out of the script's
 // reach, turns this file (one function expression) and the environment's prelude into functions —
@@ -547,7 +547,7 @@ function reseed(hex) {
   const quickjsRandom = Math.random;
   for (let i = 0; i < 4; i++) rng[i] = (apply(quickjsRandom, Math, []) * 4294967296) | 0;
   if ((rng[0] | rng[1] | rng[2] | rng[3]) === 0) rng[0] = 1;
-  const random = function random() {
+  const next = () => {
     let t = rng[3];
     const s0 = rng[0];
     rng[3] = rng[2];
@@ -556,8 +556,14 @@ function reseed(hex) {
     t ^= t << 11;
     t ^= t >>> 8;
     rng[0] = t ^ s0 ^ (s0 >>> 19);
-    return (rng[0] >>> 0) / 4294967296;
+    return rng[0] >>> 0;
   };
+  // A method, as a native one is: no prototype, not a constructor; 53 bits, as V8's.
+  const random = {
+    random() {
+      return ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992;
+    },
+  }.random;
   _defineProperty(Math, "random", { value: random, writable: true, configurable: true });
 }
 
@@ -593,10 +599,27 @@ return async function run(args) {
   for (let i = 5; i < args.length; i++) ARGS[ARGS.length] = args[i];
   A.filename = FILENAME;
   A.source = SOURCE;
-  now = started = apply(_DateNow, _Date, []);
-  if (!virtual) G.scriptArgs = [FILENAME].concat(ARGS);
+  // The clock starts with the run; what the set-up queued moves with it.
+  const start = apply(_DateNow, _Date, []);
+  for (let i = 0; i < timers.length; i++) timers[i].due += start - now;
+  now = started = start;
+  if (!virtual) {
+    G.scriptArgs = [FILENAME].concat(ARGS);
+    // QuickJS's own `performance` counts from when its context was made (a snapshot's build).
+    const perf = _create(null);
+    perf.now = function now() {
+      return apply(_DateNow, _Date, []) - started;
+    };
+    perf.timeOrigin = started;
+    _defineProperty(G, "performance", { value: perf, writable: true, configurable: true });
+  }
   if (!SET_UP_NOW) setUpEnvironment();
-  for (let i = 0; i < starters.length; i++) starters[i]();
+  try {
+    for (let i = 0; i < starters.length; i++) starters[i]();
+  } catch (e) {
+    printErr("airlock: the " + ENV_NAME + " environment failed to start: " + describe(e));
+    exit(70);
+  }
 
   try {
     _eval(SOURCE);

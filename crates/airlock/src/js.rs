@@ -71,7 +71,7 @@ function load(src, bc, kind) {
 }
 let prepare;
 try { prepare = load(a[3], a[4], "driver"); } catch (e) { s.err.puts("airlock: the driver failed to load: " + e + "\n"); s.exit(70); }
-await prepare(s, o, b, load, [a[7], a[8], a[9], "run"])([a[1], a[2], a[5], a[6], ""].concat(a.slice(10)));
+await prepare(s, o, b, load, [a[7], a[8], a[9], "run"])([a[1], a[2], a[5], a[6], a[10]].concat(a.slice(11)));
 "#;
 const BROWSER: &str = include_str!("../../../guests/js/env/browser.js");
 const WSH: &str = include_str!("../../../guests/js/env/wsh.js");
@@ -310,7 +310,13 @@ impl Js {
     ) -> Result<JsRun> {
         let sandbox = &self.shared.sandbox;
         let args = request.policy.args.clone();
-        let snapshot = self.snapshot(env);
+        // A snapshot's C library read its environment and preopened directories when it was
+        // built (none): a run that grants either starts QuickJS afresh.
+        let snapshot = if request.policy.env.is_empty() && request.policy.mounts.is_empty() {
+            self.snapshot(env)
+        } else {
+            None
+        };
         // A snapshot's `Math.random` is reseeded per run: from the policy's seed when runs are
         // deterministic, else from the OS.
         let seed = match request.policy.deterministic {
@@ -378,6 +384,7 @@ impl Js {
                         prelude.replace('\0', "\u{FFFD}").into()
                     },
                     Cow::from(env_code.as_deref().unwrap_or_default().to_string()),
+                    seed.into(),
                 ]
                 .into_iter()
                 .chain(args.into_iter().map(Cow::from))
@@ -568,15 +575,26 @@ impl Js {
     }
 }
 
-/// A fresh unguessable token: 128 bits from the OS's random hash keys.
+/// A fresh unguessable value: 128 bits from the OS (`getrandom`), as hex.
 fn token() -> String {
-    let mut out = String::with_capacity(32);
-    for i in 0..2u64 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(i);
-        out.push_str(&format!("{:016x}", h.finish()));
+    let mut bytes = [0u8; 16];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match rustix::rand::getrandom(&mut bytes[filled..], rustix::rand::GetRandomFlags::empty()) {
+            Ok(n) => filled += n,
+            Err(rustix::io::Errno::INTR) => {}
+            // No getrandom (a very old kernel): the OS's random hash keys, as before.
+            Err(_) => {
+                let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+                h.write_usize(filled);
+                let v = h.finish().to_le_bytes();
+                let n = v.len().min(bytes.len() - filled);
+                bytes[filled..filled + n].copy_from_slice(&v[..n]);
+                filled += n;
+            }
+        }
     }
-    out
+    crate::sandbox::hex(&bytes)
 }
 
 #[cfg(test)]

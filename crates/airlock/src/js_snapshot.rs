@@ -57,7 +57,17 @@ Object.defineProperty(globalThis, "__airlock_run", { configurable: true, value: 
 pub(crate) fn key(guest_sha256: &str, driver: &str, env_name: &str, prelude: &str) -> String {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
-    for part in [guest_sha256, driver, SNAPSHOT_BOOTSTRAP, env_name, prelude] {
+    // What shapes a snapshot: the QuickJS build, the code run before it, how it is taken
+    // (wizer's version) and how runs call into it (the exports).
+    let how = format!("wasmtime-wizer 48.0.8; {}", EXPORTS.join(","));
+    for part in [
+        guest_sha256,
+        driver,
+        SNAPSHOT_BOOTSTRAP,
+        env_name,
+        prelude,
+        &how,
+    ] {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
@@ -274,12 +284,13 @@ pub(crate) async fn call(
     if is_exception(promise) {
         wasmtime::bail!("the JavaScript snapshot's entry point failed");
     }
-    instance
+    let settled = instance
         .get_typed_func::<(u32, i64), i64>(&mut *store, "airlock_js_std_await")?
         .call_async(&mut *store, (context, promise))
         .await?;
-    // The driver ends every run with a WASI exit; an event loop that ran dry is a clean end.
-    Ok(0)
+    // The driver ends every run with a WASI exit. An event loop that ran dry is a clean end; a
+    // rejected run (the driver itself failed) is not.
+    Ok(if is_exception(settled) { 1 } else { 0 })
 }
 
 /// QuickJS's NaN-boxed values (32-bit builds): the tag is the upper half.

@@ -549,3 +549,23 @@ fn the_pre_initialized_browser_draws_fresh_random_numbers_in_every_run() {
     let x: f64 = stdout(&a).split(' ').next().unwrap().parse().unwrap();
     assert!((0.0..1.0).contains(&x), "{x}");
 }
+
+#[test]
+fn granted_environment_variables_reach_quickjs_with_or_without_a_snapshot() {
+    let policy = Policy {
+        env: vec![("FOO".into(), "bar".into())],
+        ..Policy::default()
+    };
+    let code = "import('qjs:std').then((s) => console.log(s.getenv('FOO'), s.getenv('HOME')))";
+    for env in [Environment::Plain, Environment::Browser] {
+        let r = run_with(
+            &Script::inline(code),
+            &env,
+            Limits::default(),
+            policy.clone(),
+        );
+        assert_eq!(stdout(&r), "bar undefined\n", "{env:?}: {}", stderr(&r));
+    }
+    let r = run(code);
+    assert_eq!(stdout(&r), "undefined undefined\n", "{}", stderr(&r));
+}

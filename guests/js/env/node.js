@@ -1255,7 +1255,7 @@ function (A) {
     } });
     return O.assign(s, { fd, isTTY: false, _flush: () => buf && (print(buf), (buf = "")) });
   }
-  const stdout = outStream(A.print, 1), stderr = outStream(A.printErr, 2), t0 = A.now(), ns = () => floor((A.tick() - t0) * 1e6) + 5e9;
+  const stdout = outStream(A.print, 1), stderr = outStream(A.printErr, 2), ns = () => floor((A.tick() - A.start()) * 1e6) + 5e9;
   const hrtime = (prev) => {
     const t = ns(), s = floor(t / 1e9) - (prev ? prev[0] : 0), n = (t % 1e9) - (prev ? prev[1] : 0);
     return n < 0 ? [s - 1, n + 1e9] : [s, n];
