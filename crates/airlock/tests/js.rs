@@ -569,3 +569,31 @@ fn granted_environment_variables_reach_quickjs_with_or_without_a_snapshot() {
     let r = run(code);
     assert_eq!(stdout(&r), "undefined undefined\n", "{}", stderr(&r));
 }
+
+#[test]
+fn the_page_loads_before_later_script_timers_in_deterministic_runs_too() {
+    // The page-load task is queued when the browser is set up (for a snapshot, at its build):
+    // its due time must move with the run's clock.
+    let code = "setTimeout(() => console.log('timer', document.readyState), 10);\
+                addEventListener('load', () => console.log('load', new Date().getUTCFullYear()));";
+    for deterministic in [None, Some(3)] {
+        let policy = Policy {
+            deterministic,
+            ..Policy::default()
+        };
+        let r = run_with(
+            &Script::file("p.js", code),
+            &Environment::Browser,
+            Limits::default(),
+            policy,
+        );
+        let out = stdout(&r);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        assert!(lines[0].starts_with("load "), "{deterministic:?}: {out}");
+        assert_eq!(lines[1], "timer complete", "{deterministic:?}: {out}");
+        if deterministic.is_some() {
+            assert_eq!(lines[0], "load 2024");
+        }
+    }
+}
