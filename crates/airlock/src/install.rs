@@ -483,36 +483,19 @@ pub fn install_js(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> Resu
 /// A WebAssembly module or component without its `name` and `component-name` custom sections
 /// (also in nested modules and components); `None` if the binary's sections are malformed.
 fn without_name_sections(wasm: &[u8]) -> Option<Vec<u8>> {
-    let header = wasm.get(..8)?;
-    if &header[..4] != b"\0asm" {
-        return None;
-    }
-    // Layer 1 is a component (its nested modules and components are sections 1 and 4).
-    let component = header[6] == 1;
-    let mut out = header.to_vec();
-    let mut reader = wasmparser::BinaryReader::new(&wasm[8..], 8);
-    while !reader.eof() {
-        let id = reader.read_u8().ok()?;
-        let size = reader.read_var_u32().ok()?;
-        let payload = reader.read_bytes(size as usize).ok()?;
-        let kept = match id {
-            0 => {
-                let name = wasmparser::BinaryReader::new(payload, 0)
-                    .read_string()
-                    .ok()?;
-                if name == "name" || name == "component-name" {
-                    continue;
-                }
-                std::borrow::Cow::Borrowed(payload)
-            }
-            1 | 4 if component => std::borrow::Cow::Owned(without_name_sections(payload)?),
-            _ => std::borrow::Cow::Borrowed(payload),
-        };
-        out.push(id);
-        crate::js_snapshot::leb128(&mut out, u32::try_from(kept.len()).ok()?);
-        out.extend_from_slice(&kept);
-    }
-    Some(out)
+    // Nested modules and components are sections 1 and 4 of a component.
+    let component = crate::wasm_binary::is_component(wasm);
+    crate::wasm_binary::rewrite_sections(wasm, |id, payload| match id {
+        0 => {
+            let name = wasmparser::BinaryReader::new(payload, 0)
+                .read_string()
+                .ok()?;
+            let named = name == "name" || name == "component-name";
+            Some((!named).then_some(std::borrow::Cow::Borrowed(payload)))
+        }
+        1 | 4 if component => Some(Some(without_name_sections(payload)?.into())),
+        _ => Some(Some(payload.into())),
+    })
 }
 
 #[cfg(test)]

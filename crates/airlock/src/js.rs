@@ -338,6 +338,12 @@ impl Js {
         let args: Vec<String> = args.iter().map(|a| a.replace('\0', "\u{FFFD}")).collect();
         // The source is borrowed from the script when it is UTF-8 already: a large script is
         // copied once, into the guest.
+        // The driver and prelude as bytecode compiled by an earlier run (the ordinary path).
+        let (driver_code, env_code) = match (&snapshot, prelude.is_empty()) {
+            (Some(_), _) => (None, None),
+            (None, true) => (self.bytecode(&driver_key), None),
+            (None, false) => (self.bytecode(&driver_key), self.bytecode(&env_key)),
+        };
         let argv: Vec<Cow<'_, str>> = match &snapshot {
             // The run's own data, for the snapshot's entry point.
             Some(_) => [
@@ -350,46 +356,38 @@ impl Js {
             .into_iter()
             .chain(args.into_iter().map(Cow::from))
             .collect(),
-            None => {
-                let driver_code = self.bytecode(&driver_key);
-                let env_code = if prelude.is_empty() {
-                    None
+            None => [
+                "qjs".into(),
+                "--std".into(),
+                "-m".into(),
+                "-e".into(),
+                BOOTSTRAP.into(),
+                "airlock".into(),
+                token.as_str().into(),
+                CHANNEL_FD.to_string().into(),
+                if driver_code.is_some() {
+                    "".into()
                 } else {
-                    self.bytecode(&env_key)
-                };
-                [
-                    "qjs".into(),
-                    "--std".into(),
-                    "-m".into(),
-                    "-e".into(),
-                    BOOTSTRAP.into(),
-                    "airlock".into(),
-                    token.as_str().into(),
-                    CHANNEL_FD.to_string().into(),
-                    if driver_code.is_some() {
-                        "".into()
-                    } else {
-                        DRIVER.into()
-                    },
-                    Cow::from(driver_code.as_deref().unwrap_or_default().to_string()),
-                    source,
-                    filename.into(),
-                    match env {
-                        Environment::Plain => "".into(),
-                        other => other.name().replace('\0', "\u{FFFD}").into(),
-                    },
-                    if env_code.is_some() {
-                        "".into()
-                    } else {
-                        prelude.replace('\0', "\u{FFFD}").into()
-                    },
-                    Cow::from(env_code.as_deref().unwrap_or_default().to_string()),
-                    seed.into(),
-                ]
-                .into_iter()
-                .chain(args.into_iter().map(Cow::from))
-                .collect()
-            }
+                    DRIVER.into()
+                },
+                driver_code.as_deref().unwrap_or_default().into(),
+                source,
+                filename.into(),
+                match env {
+                    Environment::Plain => "".into(),
+                    other => other.name().replace('\0', "\u{FFFD}").into(),
+                },
+                if env_code.is_some() {
+                    "".into()
+                } else {
+                    prelude.replace('\0', "\u{FFFD}").into()
+                },
+                env_code.as_deref().unwrap_or_default().into(),
+                seed.into(),
+            ]
+            .into_iter()
+            .chain(args.into_iter().map(Cow::from))
+            .collect(),
         };
 
         let started = Instant::now();
@@ -450,6 +448,48 @@ impl Js {
     }
 }
 
+/// QuickJS's allocator and memory, to pass data into an instance.
+pub(crate) struct GuestHeap {
+    malloc: wasmtime::TypedFunc<u32, u32>,
+    memory: wasmtime::Memory,
+}
+
+impl GuestHeap {
+    pub(crate) fn of(
+        store: &mut wasmtime::Store<ModuleState>,
+        instance: &wasmtime::Instance,
+    ) -> wasmtime::Result<GuestHeap> {
+        Ok(GuestHeap {
+            malloc: instance.get_typed_func::<u32, u32>(&mut *store, "malloc")?,
+            memory: instance
+                .get_memory(&mut *store, "memory")
+                .ok_or_else(|| wasmtime::format_err!("the QuickJS module exports no memory"))?,
+        })
+    }
+
+    /// Copies `parts`, one after the other, into a fresh allocation; returns its address.
+    pub(crate) async fn put(
+        &self,
+        store: &mut wasmtime::Store<ModuleState>,
+        parts: &[&[u8]],
+    ) -> wasmtime::Result<u32> {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let p = self
+            .malloc
+            .call_async(&mut *store, u32::try_from(len.max(1))?)
+            .await?;
+        if p == 0 {
+            wasmtime::bail!("out of memory passing the script to QuickJS");
+        }
+        let mut at = p as usize;
+        for part in parts {
+            self.memory.write(&mut *store, at, part)?;
+            at += part.len();
+        }
+        Ok(p)
+    }
+}
+
 /// Passes `argv` to a fresh QuickJS instance (`_initialize` done) and runs `qjs_init_argv`: QuickJS's
 /// `main`, which evaluates the `-e` code and runs the event loop. Returns its status.
 pub(crate) async fn start_qjs(
@@ -457,33 +497,17 @@ pub(crate) async fn start_qjs(
     instance: &wasmtime::Instance,
     argv: &[&str],
 ) -> wasmtime::Result<i32> {
-    let malloc = instance.get_typed_func::<u32, u32>(&mut *store, "malloc")?;
-    let memory = instance
-        .get_memory(&mut *store, "memory")
-        .ok_or_else(|| wasmtime::format_err!("the QuickJS module exports no memory"))?;
-    let mut pointers = Vec::with_capacity(argv.len());
+    let heap = GuestHeap::of(store, instance)?;
+    let mut table = Vec::with_capacity(4 * (argv.len() + 1));
     for a in argv {
-        let len = u32::try_from(a.len() + 1)?;
-        let p = malloc.call_async(&mut *store, len).await?;
-        if p == 0 {
-            wasmtime::bail!("out of memory passing the script to QuickJS");
-        }
-        memory.write(&mut *store, p as usize, a.as_bytes())?;
-        memory.write(&mut *store, p as usize + a.len(), &[0])?;
-        pointers.push(p);
+        let p = heap.put(store, &[a.as_bytes(), &[0]]).await?;
+        table.extend_from_slice(&p.to_le_bytes());
     }
-    let table = malloc
-        .call_async(&mut *store, u32::try_from(4 * (pointers.len() + 1))?)
-        .await?;
-    if table == 0 {
-        wasmtime::bail!("out of memory passing the script to QuickJS");
-    }
-    let mut bytes: Vec<u8> = pointers.iter().flat_map(|p| p.to_le_bytes()).collect();
-    bytes.extend_from_slice(&[0; 4]);
-    memory.write(&mut *store, table as usize, &bytes)?;
+    table.extend_from_slice(&[0; 4]);
+    let table = heap.put(store, &[&table]).await?;
     instance
         .get_typed_func::<(i32, u32), i32>(&mut *store, "qjs_init_argv")?
-        .call_async(&mut *store, (i32::try_from(pointers.len())?, table))
+        .call_async(&mut *store, (i32::try_from(argv.len())?, table))
         .await
 }
 
@@ -513,11 +537,7 @@ impl Js {
             return None;
         }
         let name = env.name();
-        let mut map = self
-            .shared
-            .snapshots
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut map = crate::lock(&self.shared.snapshots);
         if let Some(known) = map.get(name) {
             return known.clone();
         }
@@ -545,11 +565,7 @@ impl Js {
 
     /// The compiled prelude for `key`: from memory, else from the disk cache.
     fn bytecode(&self, key: &str) -> Option<Arc<str>> {
-        let mut map = self
-            .shared
-            .bytecode
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut map = crate::lock(&self.shared.bytecode);
         if let Some(b) = map.get(key) {
             return Some(b.clone());
         }
@@ -566,12 +582,7 @@ impl Js {
             // A cache that cannot be written only costs speed.
             let _ = cache.store(&key, b64.as_bytes());
         }
-        let mut map = self
-            .shared
-            .bytecode
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        map.insert(key, b64.into());
+        crate::lock(&self.shared.bytecode).insert(key, b64.into());
     }
 }
 

@@ -16,11 +16,13 @@ use wasmtime::{InstancePre, Store};
 use wasmtime_wizer::{InstanceState, SnapshotVal, ValType, Wizer};
 
 use crate::error::{Error, Result};
+use crate::js::GuestHeap;
 use crate::limiter::Limiter;
 use crate::limits::Limits;
 use crate::sandbox::{ModuleState, Sandbox, block_on};
 use crate::trace::Recorder;
 use crate::trace_p1::TracedP1;
+use crate::wasm_binary::{leb128, rewrite_sections};
 
 /// The QuickJS functions a snapshot's run calls, exported as `airlock_<name>`.
 const EXPORTS: [&str; 5] = [
@@ -74,8 +76,7 @@ pub(crate) fn key(guest_sha256: &str, driver: &str, env_name: &str, prelude: &st
     format!("{}-jssnapshot", crate::sandbox::hex(&h.finalize()))
 }
 
-/// Builds the snapshot module of an environment from the QuickJS module `base`. Runs on a thread
-/// of its own (the instance is async, and callers may already be inside a runtime).
+/// Builds the snapshot module of an environment from the QuickJS module `base`.
 pub(crate) fn build(
     sandbox: &Sandbox,
     base: &[u8],
@@ -83,32 +84,30 @@ pub(crate) fn build(
     env_name: &str,
     prelude: &str,
 ) -> Result<Vec<u8>> {
-    let fail = |why: String| Error::internal("JavaScript snapshot", wasmtime::format_err!("{why}"));
     let exported = with_exports(base).ok_or_else(|| {
-        fail("this QuickJS build does not name the functions a snapshot needs".into())
+        Error::internal(
+            "JavaScript snapshot",
+            wasmtime::format_err!(
+                "this QuickJS build does not name the functions a snapshot needs"
+            ),
+        )
     })?;
     let mut wizer = Wizer::new();
     wizer.init_func("_initialize");
     let (cx, instrumented) = wizer
         .instrument(&exported)
         .map_err(|e| Error::internal("JavaScript snapshot", e))?;
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                block_on(|| {
-                    snapshot(
-                        sandbox,
-                        &wizer,
-                        &cx,
-                        &instrumented,
-                        driver,
-                        env_name,
-                        prelude,
-                    )
-                })
-            })
-            .join()
-            .unwrap_or_else(|_| Err(fail("the snapshot thread panicked".into())))
+    // `block_on` moves to a thread of its own when the caller is already inside a runtime.
+    block_on(|| {
+        snapshot(
+            sandbox,
+            &wizer,
+            &cx,
+            &instrumented,
+            driver,
+            env_name,
+            prelude,
+        )
     })
 }
 
@@ -224,10 +223,7 @@ pub(crate) async fn call(
     args: &[&str],
 ) -> wasmtime::Result<i32> {
     let instance = pre.instantiate_async(&mut *store).await?;
-    let memory = instance
-        .get_memory(&mut *store, "memory")
-        .ok_or_else(|| wasmtime::format_err!("the QuickJS module exports no memory"))?;
-    let malloc = instance.get_typed_func::<u32, u32>(&mut *store, "malloc")?;
+    let heap = GuestHeap::of(store, &instance)?;
     let free = instance.get_typed_func::<u32, ()>(&mut *store, "free")?;
     let context = instance
         .get_typed_func::<(), u32>(&mut *store, "qjs_get_context")?
@@ -239,11 +235,7 @@ pub(crate) async fn call(
     let mut values = Vec::with_capacity(8 * args.len());
     for arg in args {
         let len = u32::try_from(arg.len())?;
-        let p = malloc.call_async(&mut *store, len.max(1)).await?;
-        if p == 0 {
-            wasmtime::bail!("out of memory passing the script to QuickJS");
-        }
-        memory.write(&mut *store, p as usize, arg.as_bytes())?;
+        let p = heap.put(store, &[arg.as_bytes()]).await?;
         let value = new_string
             .call_async(&mut *store, (context, p, len))
             .await?;
@@ -253,18 +245,8 @@ pub(crate) async fn call(
         }
         values.extend_from_slice(&value.to_le_bytes());
     }
-    let argv = malloc
-        .call_async(&mut *store, u32::try_from(values.len().max(8))?)
-        .await?;
-    let name = malloc
-        .call_async(&mut *store, u32::try_from(ENTRY.len() + 1)?)
-        .await?;
-    if argv == 0 || name == 0 {
-        wasmtime::bail!("out of memory passing the script to QuickJS");
-    }
-    memory.write(&mut *store, argv as usize, &values)?;
-    memory.write(&mut *store, name as usize, ENTRY.as_bytes())?;
-    memory.write(&mut *store, name as usize + ENTRY.len(), &[0])?;
+    let argv = heap.put(store, &[&values]).await?;
+    let name = heap.put(store, &[ENTRY.as_bytes(), &[0]]).await?;
     let global = instance
         .get_typed_func::<u32, i64>(&mut *store, "airlock_JS_GetGlobalObject")?
         .call_async(&mut *store, context)
@@ -329,18 +311,10 @@ pub(crate) fn with_exports(wasm: &[u8]) -> Option<Vec<u8>> {
         }
     }
     let indices: Vec<u32> = found.into_iter().collect::<Option<_>>()?;
-    let mut out = wasm.get(..8)?.to_vec();
-    let mut reader = wasmparser::BinaryReader::new(wasm.get(8..)?, 8);
     let mut done = false;
-    while !reader.eof() {
-        let id = reader.read_u8().ok()?;
-        let size = reader.read_var_u32().ok()?;
-        let payload = reader.read_bytes(size as usize).ok()?;
+    let out = rewrite_sections(wasm, |id, payload| {
         if id != 7 {
-            out.push(id);
-            leb128(&mut out, size);
-            out.extend_from_slice(payload);
-            continue;
+            return Some(Some(payload.into()));
         }
         // The export section, with the new entries after the module's own.
         let mut entries = wasmparser::BinaryReader::new(payload, 0);
@@ -356,22 +330,8 @@ pub(crate) fn with_exports(wasm: &[u8]) -> Option<Vec<u8>> {
             section.push(0x00); // a function
             leb128(&mut section, *index);
         }
-        out.push(7);
-        leb128(&mut out, u32::try_from(section.len()).ok()?);
-        out.extend_from_slice(&section);
         done = true;
-    }
+        Some(Some(section.into()))
+    })?;
     done.then_some(out)
-}
-
-/// Appends `value` as an unsigned LEB128 number.
-pub(crate) fn leb128(out: &mut Vec<u8>, mut value: u32) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        out.push(if value == 0 { byte } else { byte | 0x80 });
-        if value == 0 {
-            break;
-        }
-    }
 }

@@ -58,6 +58,13 @@ pub mod trace;
 mod trace_p1;
 mod trace_p2;
 pub mod verdict;
+mod wasm_binary;
+
+/// Locks `m`, also after a thread panicked holding it (the data stays usable: every critical
+/// section here leaves it consistent).
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 pub use detect::{WasmKind, diagnose, looks_like_text, to_binary};
 pub use determinism::{VIRTUAL_EPOCH_SECS, VIRTUAL_STEP};

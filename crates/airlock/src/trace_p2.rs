@@ -43,9 +43,7 @@ impl P2Subscriber {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
+use crate::lock;
 
 /// Collects `module`/`function` of a span, or the fields of an event.
 #[derive(Default)]

@@ -38,27 +38,26 @@ fn own_sandbox() -> airlock::Sandbox {
     .unwrap()
 }
 
+/// Runs `loop.wat` in `sandbox` under a timeout of `ms`: its status, and how long it took.
+fn timed_loop(sandbox: &airlock::Sandbox, ms: u64) -> (Status, Duration) {
+    let program = sandbox.load_file(guest("loop.wat")).unwrap();
+    let t = Instant::now();
+    let o = sandbox
+        .run(&program, RunRequest::new(short(ms), Policy::default()))
+        .unwrap();
+    (o.status, t.elapsed())
+}
+
 #[test]
 fn a_short_timeout_is_kept_while_a_longer_run_is_in_flight() {
     // The epoch thread sleeps until the earliest deadline: a run that comes later with a sooner
     // deadline must wake it.
     let sandbox = own_sandbox();
-    let program = sandbox.load_file(guest("loop.wat")).unwrap();
     std::thread::scope(|s| {
-        let long = s.spawn(|| {
-            let t = Instant::now();
-            let o = sandbox
-                .run(&program, RunRequest::new(short(1500), Policy::default()))
-                .unwrap();
-            (o.status, t.elapsed())
-        });
+        let long = s.spawn(|| timed_loop(&sandbox, 1500));
         std::thread::sleep(Duration::from_millis(50));
-        let t = Instant::now();
-        let o = sandbox
-            .run(&program, RunRequest::new(short(150), Policy::default()))
-            .unwrap();
-        let took = t.elapsed();
-        assert_eq!(o.status, Status::Timeout { limit_ms: 150 });
+        let (status, took) = timed_loop(&sandbox, 150);
+        assert_eq!(status, Status::Timeout { limit_ms: 150 });
         assert!(took < Duration::from_millis(1000), "{took:?}");
         let (status, took) = long.join().unwrap();
         assert_eq!(status, Status::Timeout { limit_ms: 1500 });
@@ -76,13 +75,8 @@ fn a_short_timeout_is_kept_after_a_long_run_that_ended_early() {
         .run(&hello, RunRequest::new(short(60_000), Policy::default()))
         .unwrap();
     assert_eq!(o.status, Status::Exited { code: 0 });
-    let program = sandbox.load_file(guest("loop.wat")).unwrap();
-    let t = Instant::now();
-    let o = sandbox
-        .run(&program, RunRequest::new(short(150), Policy::default()))
-        .unwrap();
-    let took = t.elapsed();
-    assert_eq!(o.status, Status::Timeout { limit_ms: 150 });
+    let (status, took) = timed_loop(&sandbox, 150);
+    assert_eq!(status, Status::Timeout { limit_ms: 150 });
     assert!(took < Duration::from_millis(1000), "{took:?}");
 }
 
