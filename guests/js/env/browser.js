@@ -1023,10 +1023,12 @@ function (A) {
    * already). Page events go to window/document; user events also to every element listening,
    * with the element as target, while window/document get the card input (the form for submit). */
   function step(type) {
-    if (wants(type)) emit("dom", "dispatch", [type]); // the timeline shows what the page and user did
-    const user = ACT.includes(type), ts = new Set(/install|activate|message/.test(type) ? [G] : [doc, G]), waits = [];
-    if (user) for (const t of TARGETS.concat(ALL.filter((e) => "on" + type in e[K].a || Object.prototype.hasOwnProperty.call(e, "on" + type)))) if (t instanceof Node) ts.add(t);
+    const waits = [];
     waits.n = 0;
+    if (!wants(type)) return waits; // nothing would run: no event to make
+    emit("dom", "dispatch", [type]); // the timeline shows what the page and user did
+    const user = ACT.includes(type), ts = new Set(/install|activate|message/.test(type) ? [G] : [doc, G]);
+    if (user) for (const t of TARGETS.concat(ALL.filter((e) => "on" + type in e[K].a || Object.prototype.hasOwnProperty.call(e, "on" + type)))) if (t instanceof Node) ts.add(t);
     for (const t of ts) call(() => {
       const ev = envEvent(type), own = !user || (t !== G && t !== doc);
       ev.isTrusted = true;
