@@ -328,8 +328,14 @@ impl Js {
         let (source, note) = decode_source(&script.code);
         let token = token();
         let prelude = env.prelude().unwrap_or_default();
-        let driver_key = code_key(&self.shared.guest, DRIVER);
-        let env_key = code_key(&self.shared.guest, prelude);
+        // The cache keys of the driver's and prelude's bytecode (hashing ~100 KB of source): only
+        // a run without snapshot loads them.
+        let keys = snapshot.is_none().then(|| {
+            (
+                code_key(&self.shared.guest, DRIVER),
+                code_key(&self.shared.guest, prelude),
+            )
+        });
         let mut channel = Channel::new(token.clone(), env.name().to_string(), None);
         if let Some(n) = note {
             channel.emulation.notes.push(n);
@@ -339,10 +345,12 @@ impl Js {
         // The source is borrowed from the script when it is UTF-8 already: a large script is
         // copied once, into the guest.
         // The driver and prelude as bytecode compiled by an earlier run (the ordinary path).
-        let (driver_code, env_code) = match (&snapshot, prelude.is_empty()) {
-            (Some(_), _) => (None, None),
-            (None, true) => (self.bytecode(&driver_key), None),
-            (None, false) => (self.bytecode(&driver_key), self.bytecode(&env_key)),
+        let (driver_code, env_code) = match (&keys, prelude.is_empty()) {
+            (None, _) => (None, None),
+            (Some((driver_key, _)), true) => (self.bytecode(driver_key), None),
+            (Some((driver_key, env_key)), false) => {
+                (self.bytecode(driver_key), self.bytecode(env_key))
+            }
         };
         let argv: Vec<Cow<'_, str>> = match &snapshot {
             // The run's own data, for the snapshot's entry point.
@@ -424,11 +432,13 @@ impl Js {
             Some((e, b)) => (Some(e), b),
             None => (None, Vec::new()),
         };
-        for (kind, b64) in compiled {
-            match kind.as_str() {
-                "driver" => self.keep_bytecode(driver_key.clone(), b64),
-                "env" => self.keep_bytecode(env_key.clone(), b64),
-                _ => {}
+        if let Some((driver_key, env_key)) = &keys {
+            for (kind, b64) in compiled {
+                match kind.as_str() {
+                    "driver" => self.keep_bytecode(driver_key.clone(), b64),
+                    "env" => self.keep_bytecode(env_key.clone(), b64),
+                    _ => {}
+                }
             }
         }
         let outcome = sandbox.finish(
