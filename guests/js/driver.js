@@ -47,6 +47,8 @@ const _Error = Error;
 const _Promise = Promise;
 const _replaceAll = String.prototype.replaceAll;
 const _slice = String.prototype.slice;
+const _charCodeAt = String.prototype.charCodeAt;
+const _toWellFormed = String.prototype.toWellFormed;
 const _split = String.prototype.split;
 const _includes = String.prototype.includes;
 const _startsWith = String.prototype.startsWith;
@@ -83,8 +85,9 @@ function str(x) {
   }
 }
 
+/** A JSON string for any value; lone surrogates (which no UTF-8 can carry) become U+FFFD. */
 function q(s) {
-  return _stringify(str(s));
+  return _stringify(apply(_toWellFormed, str(s), []));
 }
 
 /**
@@ -117,6 +120,10 @@ function emit(category, api, args, ioc, result) {
     line += "}";
   }
   line += "}\n";
+  send(line);
+}
+
+function send(line) {
   try {
     apply(chanPuts, chan, [TOKEN + "\t" + line]);
     apply(chanFlush, chan, []);
@@ -297,9 +304,32 @@ async function runTimers() {
 
 // ---- dynamic code ------------------------------------------------------------------------
 
+/**
+ * Code longer than this goes to the host in parts, each on a line of its own, before the event
+ * that says how many there were: the host hashes the parts and keeps the start. One line with
+ * all of it would be copied several times over on both sides (a packed script's 10 MB payload
+ * made ~35 MB of copies).
+ */
+const CODE_PART = 65536;
+
 function recordCode(kind, code) {
   const c = str(code);
-  emit("dynamic_code", kind, [c], { code: c, code_kind: kind });
+  if (c.length <= CODE_PART) {
+    emit("dynamic_code", kind, [c], { code: c, code_kind: kind });
+    return;
+  }
+  let parts = 0;
+  for (let i = 0; i < c.length; parts++) {
+    let j = i + CODE_PART;
+    // A part does not end between the halves of a surrogate pair.
+    if (j < c.length) {
+      const u = apply(_charCodeAt, c, [j - 1]);
+      if (u >= 0xd800 && u <= 0xdbff) j--;
+    }
+    send('{"c":"internal","a":"airlock.code","i":{"part":' + q(apply(_slice, c, [i, j])) + "}}\n");
+    i = j;
+  }
+  emit("dynamic_code", kind, [apply(_slice, c, [0, 1024])], { code_parts: "" + parts, code_kind: kind });
 }
 
 /** Records and runs code produced at run time, in the global scope. */

@@ -149,7 +149,7 @@ pub struct Emulation {
     pub forged_lines: u64,
     /// Event lines dropped past the channel's byte budget, or unreadable.
     pub dropped_lines: u64,
-    /// Snippets seen past the snippet cap (counted, not kept).
+    /// Snippets seen past the snippet cap, or whose text did not all arrive (counted, not kept).
     pub snippets_dropped: u64,
     /// What was extracted.
     pub indicators: Indicators,
@@ -180,6 +180,8 @@ pub(crate) struct Channel {
     extractor: Extractor,
     /// Code the bootstrap compiled and sent, as (`driver` or `env`, base64 of QuickJS bytecode).
     pub bytecode: Vec<(String, String)>,
+    /// Parts of a long piece of dynamic code received so far, for the event that follows them.
+    code: Option<Code>,
     /// The result so far.
     pub emulation: Emulation,
 }
@@ -195,6 +197,7 @@ impl Channel {
             bytes: 0,
             extractor: Extractor::new(base_url),
             bytecode: Vec::new(),
+            code: None,
             emulation: Emulation {
                 environment,
                 ..Emulation::default()
@@ -244,6 +247,11 @@ impl Channel {
             {
                 self.bytecode.push((kind, b64));
             }
+            if line.a == "airlock.code"
+                && let Some(part) = line.i.get("part")
+            {
+                self.code.get_or_insert_with(Code::default).add(part);
+            }
             return;
         }
         self.emulation.api_calls += 1;
@@ -258,7 +266,21 @@ impl Channel {
             },
             false,
         );
-        self.extractor.add(&line.a, &line.i, &mut self.emulation);
+        // Long code came in parts before its event; the event says how many were sent.
+        let code = match line.i.get("code_parts") {
+            Some(n) => {
+                let mut code = self.code.take().unwrap_or_default();
+                if n.parse() != Ok(code.parts) {
+                    // A part was lost (a line past the channel's budget): the hash would be of
+                    // other text.
+                    code.complete = false;
+                }
+                Some(code)
+            }
+            None => None,
+        };
+        self.extractor
+            .add(&line.a, &line.i, code, &mut self.emulation);
     }
 
     /// Ends the run: the indicators and counts, and the code compiled during the run.
@@ -322,7 +344,13 @@ impl Extractor {
         }
     }
 
-    fn add(&mut self, api: &str, i: &BTreeMap<String, String>, out: &mut Emulation) {
+    fn add(
+        &mut self,
+        api: &str,
+        i: &BTreeMap<String, String>,
+        parts: Option<Code>,
+        out: &mut Emulation,
+    ) {
         let get = |k: &str| i.get(k).map(String::as_str);
         if let Some(b) = get("base_url") {
             // The environment says where its page is: relative URLs resolve against it, and
@@ -409,8 +437,12 @@ impl Extractor {
                 );
             }
         }
+        let kind = get("code_kind").unwrap_or(api);
         if let Some(code) = get("code") {
-            let kind = get("code_kind").unwrap_or(api);
+            let mut whole = Code::default();
+            whole.add(code);
+            self.snippet(kind, whole, out);
+        } else if let Some(code) = parts {
             self.snippet(kind, code, out);
         }
     }
@@ -484,8 +516,12 @@ impl Extractor {
         }
     }
 
-    fn snippet(&mut self, kind: &str, code: &str, out: &mut Emulation) {
-        let sha = crate::sandbox::hex(&Sha256::digest(code.as_bytes()));
+    fn snippet(&mut self, kind: &str, code: Code, out: &mut Emulation) {
+        if !code.complete {
+            out.snippets_dropped += 1;
+            return;
+        }
+        let sha = crate::sandbox::hex(&code.sha.finalize());
         if let Some(&i) = self.snippets.get(&sha) {
             out.indicators.snippets[i].count += 1;
             return;
@@ -494,17 +530,51 @@ impl Extractor {
             out.snippets_dropped += 1;
             return;
         }
-        let (text, truncated) = truncate(code, MAX_SNIPPET_TEXT);
         self.snippets
             .insert(sha.clone(), out.indicators.snippets.len());
         out.indicators.snippets.push(Snippet {
             kind: kind.to_string(),
             sha256: sha,
-            size: code.len() as u64,
+            size: code.size,
             count: 1,
-            text,
-            truncated,
+            truncated: code.size > code.text.len() as u64,
+            text: code.text,
         });
+    }
+}
+
+/// A piece of dynamic code as it arrives, whole or in parts: its hash, size and first
+/// [`MAX_SNIPPET_TEXT`] bytes.
+struct Code {
+    sha: Sha256,
+    size: u64,
+    text: String,
+    parts: u64,
+    /// False if a part went missing.
+    complete: bool,
+}
+
+impl Default for Code {
+    fn default() -> Code {
+        Code {
+            sha: Sha256::new(),
+            size: 0,
+            text: String::new(),
+            parts: 0,
+            complete: true,
+        }
+    }
+}
+
+impl Code {
+    fn add(&mut self, part: &str) {
+        self.sha.update(part.as_bytes());
+        self.size += part.len() as u64;
+        self.parts += 1;
+        let room = MAX_SNIPPET_TEXT.saturating_sub(self.text.len());
+        if room > 0 {
+            self.text.push_str(&truncate(part, room).0);
+        }
     }
 }
 
@@ -569,6 +639,46 @@ mod tests {
         assert_eq!(e.api_calls, 1);
         assert_eq!(e.forged_lines, 2);
         assert_eq!(e.indicators.commands, vec!["calc.exe"]);
+    }
+
+    #[test]
+    fn code_in_parts_is_one_snippet_and_a_lost_part_drops_it() {
+        let mut ch = Channel::new("t".into(), "browser".into(), None);
+        let r = recorder();
+        let part = |p: &str| {
+            format!("t\t{{\"c\":\"internal\",\"a\":\"airlock.code\",\"i\":{{\"part\":\"{p}\"}}}}\n")
+        };
+        let event = |n: u32| {
+            format!(
+                "t\t{{\"c\":\"dynamic_code\",\"a\":\"eval\",\"i\":{{\"code_parts\":\"{n}\",\"code_kind\":\"eval\"}}}}\n"
+            )
+        };
+        for line in [
+            part("var a"),
+            part(" = 1"),
+            event(2),
+            part("var b"),
+            event(2),
+        ] {
+            ch.write(line.as_bytes(), &r);
+        }
+        ch.write(
+            b"t\t{\"c\":\"dynamic_code\",\"a\":\"eval\",\"i\":{\"code\":\"var a = 1\"}}\n",
+            &r,
+        );
+        let (e, _) = ch.finish();
+        let s = &e.indicators.snippets;
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert_eq!(
+            (s[0].text.as_str(), s[0].size, s[0].count),
+            ("var a = 1", 9, 2)
+        );
+        assert_eq!(
+            s[0].sha256,
+            crate::sandbox::hex(&Sha256::digest(b"var a = 1"))
+        );
+        assert_eq!(e.snippets_dropped, 1);
+        assert_eq!(e.api_calls, 3);
     }
 
     #[test]

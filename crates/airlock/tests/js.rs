@@ -360,6 +360,65 @@ fn dynamic_code_is_recorded_once_per_text_and_run() {
 }
 
 #[test]
+fn long_dynamic_code_is_hashed_whole_and_kept_from_its_start() {
+    // Over 64 Ki UTF-16 units, code reaches the host in parts: the hash and size must still be
+    // those of the whole text, also where a part would end inside a surrogate pair (the emoji
+    // straddles the first part's end).
+    let code = format!(
+        "//{}\u{1F600}\nvar r = '';\n{}",
+        "x".repeat(65533),
+        "r += '\u{e9}';\n".repeat(20_000)
+    );
+    let script = format!(
+        "var code = {};\neval(code);\neval(code);\nconsole.log(r.length);",
+        serde_json::to_string(&code).unwrap()
+    );
+    let r = run_env(&script, Environment::Browser);
+    assert_eq!(exited(&r), 0, "{}", stderr(&r));
+    assert_eq!(stdout(&r), "20000\n");
+    let e = emulation(&r);
+    assert_eq!(e.dropped_lines, 0);
+    let evals: Vec<_> = e
+        .indicators
+        .snippets
+        .iter()
+        .filter(|s| s.kind == "eval")
+        .collect();
+    assert_eq!(evals.len(), 1, "{evals:?}");
+    let s = evals[0];
+    use sha2::Digest;
+    assert_eq!(
+        s.sha256,
+        airlock_hex(&sha2::Sha256::digest(code.as_bytes()))
+    );
+    assert_eq!(s.size, code.len() as u64);
+    assert_eq!(s.count, 2);
+    assert!(s.truncated);
+    assert!(s.text.len() <= 16 * 1024 && s.text.len() > 16 * 1024 - 4);
+    assert!(code.starts_with(&s.text));
+}
+
+fn airlock_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn dynamic_code_with_a_lone_surrogate_is_recorded() {
+    // No UTF-8 carries a lone surrogate: it is recorded as U+FFFD rather than the event lost.
+    let r = run_env("eval('1 + 1 /* \\ud800 */');", Environment::Browser);
+    assert_eq!(exited(&r), 0, "{}", stderr(&r));
+    let e = emulation(&r);
+    assert_eq!(e.dropped_lines, 0);
+    let texts: Vec<&str> = e
+        .indicators
+        .snippets
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect();
+    assert_eq!(texts, vec!["1 + 1 /* \u{FFFD} */"]);
+}
+
+#[test]
 fn exponential_eval_nesting_is_contained() {
     let r = run_with(
         &Script::file(
