@@ -1,7 +1,8 @@
 //! JavaScript guest benchmarks, printing figures: `cargo bench -p airlock --bench js`.
 //! Needs the guest (`airlock install js`).
 //!
-//! In-process, one thread, a fresh QuickJS instance per run (median, p99):
+//! In-process, one thread, a fresh QuickJS instance per run (median, p99), in a sandbox made as
+//! the analyzer makes its JavaScript one (`JS_KEEP_RESIDENT`):
 //! - plain `console.log("hello")`;
 //! - an empty script in each emulated environment (the environment's fixed cost: its prelude is
 //!   parsed and its page/user phases run in every analysis);
@@ -51,8 +52,10 @@ fn main() {
     }
     let guest =
         guest::find(GuestKind::Js, None).expect("the JavaScript guest (airlock install js)");
+    // As the analyzer's JavaScript sandbox is made.
     let sandbox = Sandbox::new(SandboxConfig {
         fuel_metering: false,
+        memory_keep_resident: airlock::JS_KEEP_RESIDENT,
         ..SandboxConfig::default()
     })
     .unwrap();

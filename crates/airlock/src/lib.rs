@@ -74,7 +74,7 @@ pub use outcome::{Captured, Frame, Outcome, Resources, Status, Stream};
 pub use output::Sink;
 pub use report::{REPORT_VERSION, Report};
 pub use sandbox::{
-    MAX_GUEST_MEMORY, Program, RunRequest, Sandbox, SandboxConfig, read_bounded,
+    JS_KEEP_RESIDENT, MAX_GUEST_MEMORY, Program, RunRequest, Sandbox, SandboxConfig, read_bounded,
     read_stream_bounded,
 };
 pub use trace::{Category, Event, EventCallback, Trace, TraceConfig};

@@ -47,7 +47,22 @@ pub struct SandboxConfig {
     /// Runs that may be in flight at once in this sandbox (slots of the pooling allocator).
     /// Default 64.
     pub max_concurrent_runs: u32,
+    /// Bytes at the start of each linear memory kept resident between runs: when a run ends, the
+    /// pages it wrote there are reset in place (to the memory image, or zero) instead of being
+    /// unmapped, so the next run does not fault them in again; pages past it are unmapped.
+    /// Default 64 KiB.
+    ///
+    /// It pays off for guests whose runs write the same pages every time and cover most of the
+    /// range: [`JS_KEEP_RESIDENT`] made JavaScript analyses 8-20% faster (QuickJS's snapshot is
+    /// ~3 MiB). It costs guests whose runs write widely scattered pages that the next run does
+    /// not need back: 8 MiB made a fresh Python sandbox ~30% slower. Each memory slot a run used
+    /// keeps up to this much resident.
+    pub memory_keep_resident: usize,
 }
+
+/// [`SandboxConfig::memory_keep_resident`] for sandboxes that run JavaScript: it covers QuickJS's
+/// pre-initialized memory and the heap of a typical analysis (8 MiB).
+pub const JS_KEEP_RESIDENT: usize = 8 << 20;
 
 impl Default for SandboxConfig {
     fn default() -> Self {
@@ -56,6 +71,7 @@ impl Default for SandboxConfig {
             max_input_bytes: 256 << 20,
             fuel_metering: true,
             max_concurrent_runs: 64,
+            memory_keep_resident: KEEP_RESIDENT,
         }
     }
 }
@@ -1170,7 +1186,7 @@ fn engine_config(c: &SandboxConfig) -> Config {
         .total_stacks(n)
         .max_memory_size(MAX_GUEST_MEMORY as usize)
         .table_elements(Limits::default().table_elements as usize * 4)
-        .linear_memory_keep_resident(KEEP_RESIDENT)
+        .linear_memory_keep_resident(c.memory_keep_resident)
         .table_keep_resident(KEEP_RESIDENT);
     config.allocation_strategy(pool);
     config

@@ -406,6 +406,27 @@ fn after_a_hostile_run_the_next_sandbox_run_is_unaffected() {
     assert_eq!(o.resources.peak_memory_bytes, 65536);
 }
 
+#[test]
+fn memory_kept_resident_between_runs_is_pristine_for_the_next_run() {
+    // The guest checks its 12 MiB of memory, then scribbles over all of it. Kept resident, the
+    // memory slot's pages are reset in place rather than unmapped (for JavaScript, the first
+    // 8 MiB): every run must still start from the module's own contents.
+    for keep in [64 * 1024, airlock::JS_KEEP_RESIDENT] {
+        let sandbox = airlock::Sandbox::new(airlock::SandboxConfig {
+            cache_dir: None,
+            memory_keep_resident: keep,
+            ..airlock::SandboxConfig::default()
+        })
+        .unwrap();
+        let program = sandbox.load_file(guest("scribble.wat")).unwrap();
+        for _ in 0..3 {
+            let o = sandbox.run(&program, RunRequest::default()).unwrap();
+            assert_eq!(o.status, Status::Exited { code: 0 }, "{o:?}");
+            assert_eq!(o.stdout.text(), "clean\n", "keep_resident {keep}");
+        }
+    }
+}
+
 trait WithMounts {
     fn with_mounts(self, other: &Policy) -> Policy;
 }
