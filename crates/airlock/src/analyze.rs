@@ -482,8 +482,9 @@ pub struct Analysis {
 /// Analyses files: one sandbox and guests loaded once, shared by every file. `Send + Sync`.
 pub struct Analyzer {
     sandbox: Sandbox,
-    /// Whether JavaScript gets a sandbox of its own (see [`Analyzer::new`]).
-    own_js_sandbox: bool,
+    /// The sandbox JavaScript runs in: given, or (`None`) made on the first script with
+    /// [`JS_KEEP_RESIDENT`] (see [`Analyzer::new`]).
+    js_sandbox: Option<Sandbox>,
     rules: Rules,
     options: AnalyzeOptions,
     js: OnceLock<std::result::Result<Js, String>>,
@@ -506,20 +507,37 @@ impl Analyzer {
     /// faster, and would make Python's ~30% slower.
     pub fn new(options: AnalyzeOptions) -> Result<Analyzer> {
         let sandbox = Sandbox::new(analyzer_config())?;
-        let mut analyzer = Analyzer::with_sandbox(sandbox, options)?;
-        analyzer.own_js_sandbox = true;
-        Ok(analyzer)
+        Analyzer::build(sandbox, None, options)
     }
 
-    /// An analyzer over an existing sandbox.
+    /// An analyzer over an existing sandbox, for every kind of file.
     pub fn with_sandbox(sandbox: Sandbox, options: AnalyzeOptions) -> Result<Analyzer> {
+        let js = sandbox.clone();
+        Analyzer::build(sandbox, Some(js), options)
+    }
+
+    /// An analyzer over existing sandboxes: `js_sandbox` for JavaScript (best made with
+    /// [`JS_KEEP_RESIDENT`]), `sandbox` for the rest.
+    pub fn with_sandboxes(
+        sandbox: Sandbox,
+        js_sandbox: Sandbox,
+        options: AnalyzeOptions,
+    ) -> Result<Analyzer> {
+        Analyzer::build(sandbox, Some(js_sandbox), options)
+    }
+
+    fn build(
+        sandbox: Sandbox,
+        js_sandbox: Option<Sandbox>,
+        options: AnalyzeOptions,
+    ) -> Result<Analyzer> {
         let rules = match &options.rules {
             Some(text) => Rules::parse(text)?,
             None => Rules::builtin(),
         };
         Ok(Analyzer {
             sandbox,
-            own_js_sandbox: false,
+            js_sandbox,
             rules,
             options,
             js: OnceLock::new(),
@@ -706,13 +724,12 @@ impl Analyzer {
         det: &Detection,
     ) -> std::result::Result<Value, String> {
         let js = self.guest(&self.js, GuestKind::Js, |g| {
-            let sandbox = if self.own_js_sandbox {
-                Sandbox::new(SandboxConfig {
+            let sandbox = match &self.js_sandbox {
+                Some(given) => given.clone(),
+                None => Sandbox::new(SandboxConfig {
                     memory_keep_resident: JS_KEEP_RESIDENT,
                     ..analyzer_config()
-                })?
-            } else {
-                self.sandbox.clone()
+                })?,
             };
             Js::load(&sandbox, g)
         })?;
