@@ -45,7 +45,8 @@ type AnalyzerKey = (u128, u64, Option<String>);
 struct Core {
     sandbox: airlock::Sandbox,
     /// JavaScript's: the same settings, with QuickJS's memory kept resident between runs
-    /// (`JS_KEEP_RESIDENT`: 8-20% faster runs; it would slow Python's). Made on first use.
+    /// (`JS_KEEP_RESIDENT`: runs 2-20% faster, small ones the most; it would slow Python's). Made
+    /// on first use.
     js_sandbox: OnceLock<airlock::Sandbox>,
     python: Mutex<HashMap<Option<PathBuf>, PyGuest>>,
     js: Mutex<HashMap<Option<PathBuf>, Js>>,

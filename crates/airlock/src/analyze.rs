@@ -479,7 +479,7 @@ pub struct Analysis {
     pub elapsed: Duration,
 }
 
-/// Analyses files: one sandbox and guests loaded once, shared by every file. `Send + Sync`.
+/// Analyses files: sandboxes and guests loaded once, shared by every file. `Send + Sync`.
 pub struct Analyzer {
     sandbox: Sandbox,
     /// The sandbox JavaScript runs in: given, or (`None`) made on the first script with
@@ -503,8 +503,8 @@ fn analyzer_config() -> SandboxConfig {
 impl Analyzer {
     /// An analyzer with sandboxes of its own (no fuel metering: the timeout bounds each file).
     /// JavaScript runs in a second one, made when the first script comes, that keeps QuickJS's
-    /// memory resident between files ([`JS_KEEP_RESIDENT`]): that makes each analysis 8-20%
-    /// faster, and would make Python's ~30% slower.
+    /// memory resident between files ([`JS_KEEP_RESIDENT`]): that makes each analysis 2-20%
+    /// faster (small scripts the most), and would make Python's ~30% slower.
     pub fn new(options: AnalyzeOptions) -> Result<Analyzer> {
         let sandbox = Sandbox::new(analyzer_config())?;
         Analyzer::build(sandbox, None, options)
