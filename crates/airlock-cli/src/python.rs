@@ -406,10 +406,8 @@ fn install_js(a: InstallArgs) -> i32 {
         }
         let js = airlock::js::Js::load(&sandbox, &guest)?;
         progress.step("pre-initializing the JavaScript environments");
-        for env in ["plain", "browser", "wsh", "node"] {
-            if let Some(env) = airlock::js::Environment::named(env) {
-                js.pre_initialize(&env);
-            }
+        for env in airlock::js::Environment::BUILT_IN {
+            js.pre_initialize(&env);
         }
         Ok(())
     });

@@ -50,7 +50,7 @@ pub fn to_binary(bytes: &[u8]) -> Result<(std::borrow::Cow<'_, [u8]>, WasmKind),
     }))
 }
 
-fn kind_of_binary(bytes: &[u8]) -> Result<WasmKind, Error> {
+pub(crate) fn kind_of_binary(bytes: &[u8]) -> Result<WasmKind, Error> {
     match bytes.get(4..8) {
         Some([1, 0, 0, 0]) => Ok(WasmKind::Module),
         Some([0x0d, 0, 1, 0]) => Ok(WasmKind::Component),

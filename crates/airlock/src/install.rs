@@ -484,7 +484,10 @@ pub fn install_js(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> Resu
 /// (also in nested modules and components); `None` if the binary's sections are malformed.
 fn without_name_sections(wasm: &[u8]) -> Option<Vec<u8>> {
     // Nested modules and components are sections 1 and 4 of a component.
-    let component = crate::wasm_binary::is_component(wasm);
+    let component = matches!(
+        crate::detect::kind_of_binary(wasm),
+        Ok(crate::WasmKind::Component)
+    );
     crate::wasm_binary::rewrite_sections(wasm, |id, payload| match id {
         0 => {
             let name = wasmparser::BinaryReader::new(payload, 0)

@@ -100,6 +100,14 @@ pub enum Environment {
 }
 
 impl Environment {
+    /// The built-in environments.
+    pub const BUILT_IN: [Environment; 4] = [
+        Environment::Plain,
+        Environment::Browser,
+        Environment::Wsh,
+        Environment::Node,
+    ];
+
     /// The environment called `name`: `plain` (or `none`), `browser`, `wsh`, `node`.
     pub fn named(name: &str) -> Option<Environment> {
         Some(match name {

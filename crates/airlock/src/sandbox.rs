@@ -54,9 +54,9 @@ pub struct SandboxConfig {
     ///
     /// It pays off for guests whose runs write the same pages every time and cover most of the
     /// range: [`JS_KEEP_RESIDENT`] made JavaScript analyses 2-20% faster, small scripts the most
-    /// (QuickJS's pre-initialized memory is 3-4 MiB). It costs guests whose runs write widely scattered pages that the next run does
-    /// not need back: 8 MiB made a fresh Python sandbox ~30% slower. Each memory slot a run used
-    /// keeps up to this much resident.
+    /// (QuickJS's pre-initialized memory is 3-4 MiB). It costs guests whose runs write widely
+    /// scattered pages that the next run does not need back: 8 MiB made a fresh Python sandbox
+    /// ~30% slower. Each memory slot a run used keeps up to this much resident.
     pub memory_keep_resident: usize,
 }
 

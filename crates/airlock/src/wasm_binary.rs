@@ -28,11 +28,6 @@ pub(crate) fn rewrite_sections<'a>(
     Some(out)
 }
 
-/// Whether a binary is a component (its layer field is 1), not a core module.
-pub(crate) fn is_component(wasm: &[u8]) -> bool {
-    wasm.get(6) == Some(&1)
-}
-
 /// Appends `value` as an unsigned LEB128 number.
 pub(crate) fn leb128(out: &mut Vec<u8>, mut value: u32) {
     loop {
