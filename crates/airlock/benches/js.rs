@@ -8,7 +8,9 @@
 //!   parsed and its page/user phases run in every analysis);
 //! - a labelled corpus sample in its environment;
 //! - scripts of 100 KB, 1 MB and 10 MB in the two shapes of `benches/js_shapes.rs`, in the
-//!   browser environment (the whole analysis: decode, run, page phases, indicators).
+//!   browser environment (the whole analysis: decode, run, page phases, indicators);
+//! - a few of these again, alternated run by run with a sandbox keeping the default 64 KiB of
+//!   memory resident (what `JS_KEEP_RESIDENT` buys).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -107,5 +109,49 @@ fn main() {
                 assert!(!r.emulation.unwrap().indicators.is_empty());
             });
         }
+    }
+
+    // What keeping 8 MiB resident buys: the same runs in a sandbox with the default 64 KiB,
+    // alternated run by run with the one above so that both see the same machine.
+    let default_js = Js::load(
+        &Sandbox::new(SandboxConfig {
+            fuel_metering: false,
+            ..SandboxConfig::default()
+        })
+        .unwrap(),
+        &guest,
+    )
+    .unwrap();
+    let skimmer = Script::file(
+        "skimmer.js",
+        std::fs::read(format!("{corpus}mal-web-skimmer-03.js")).unwrap(),
+    );
+    let code = Script::file("big.js", js_shapes::code_script(100_000));
+    for (label, script, env, n) in [
+        ("empty script, wsh", &empty, Environment::Wsh, 500),
+        ("web skimmer", &skimmer, Environment::Browser, 300),
+        ("code 100 KB", &code, Environment::Browser, 60),
+    ] {
+        let (mut kept, mut default) = (Vec::new(), Vec::new());
+        for i in 0..2 * (n + 10) {
+            let (js, times) = if i % 2 == 0 {
+                (&js, &mut kept)
+            } else {
+                (&default_js, &mut default)
+            };
+            let t = Instant::now();
+            js.run(script, &env, RunRequest::default()).unwrap();
+            times.push(t.elapsed());
+        }
+        let median = |v: &mut Vec<Duration>| {
+            v.drain(..10);
+            v.sort();
+            ms(v[v.len() / 2])
+        };
+        println!(
+            "{label}, alternated: memory kept resident 64 KiB median {}, JS_KEEP_RESIDENT median {}",
+            median(&mut default),
+            median(&mut kept)
+        );
     }
 }
