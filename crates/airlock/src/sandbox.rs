@@ -52,11 +52,12 @@ pub struct SandboxConfig {
     /// unmapped, so the next run does not fault them in again; pages past it are unmapped.
     /// Default 64 KiB.
     ///
-    /// It pays off for guests whose runs write the same pages every time and cover most of the
-    /// range: [`JS_KEEP_RESIDENT`] made JavaScript analyses 2-20% faster, small scripts the most
-    /// (QuickJS's pre-initialized memory is 3-4 MiB). It costs guests whose runs write widely
-    /// scattered pages that the next run does not need back: 8 MiB made a fresh Python sandbox
-    /// ~30% slower. Each memory slot a run used keeps up to this much resident.
+    /// Where the kernel can say which pages a run wrote (Linux 6.7+, `PAGEMAP_SCAN`), only those
+    /// are reset; elsewhere the whole kept range is copied back, which pays off only for guests
+    /// whose runs write most of it: [`JS_KEEP_RESIDENT`] made JavaScript analyses 2-20% faster,
+    /// small scripts the most (QuickJS's pre-initialized memory is 3-4 MiB), while without the
+    /// scan 8 MiB made a fresh Python sandbox ~30% slower. Each memory slot a run used keeps up to
+    /// this much resident.
     pub memory_keep_resident: usize,
 }
 
@@ -1188,6 +1189,10 @@ fn engine_config(c: &SandboxConfig) -> Config {
         .table_elements(Limits::default().table_elements as usize * 4)
         .linear_memory_keep_resident(c.memory_keep_resident)
         .table_keep_resident(KEEP_RESIDENT);
+    // Where the kernel has it (Linux 6.7+), a finished run's memory is reset by asking the
+    // kernel which pages the run wrote (`PAGEMAP_SCAN`) and restoring only those in place,
+    // within `linear_memory_keep_resident`; without it the whole kept range is copied.
+    pool.pagemap_scan(wasmtime::Enabled::Auto);
     config.allocation_strategy(pool);
     config
 }
