@@ -597,8 +597,60 @@ function reseed(hex) {
   _defineProperty(Math, "random", { value: random, writable: true, configurable: true });
 }
 
+/**
+ * `Error.prepareStackTrace`, as V8 has it, with call sites that answer `getFunction()` with
+ * undefined (as V8's do for strict code). QuickJS's call sites give every frame's function: a
+ * script's `prepareStackTrace`, called while the driver is on the stack (a `toString` the driver
+ * calls), would otherwise get the driver's own functions, the channel's `emit` among them.
+ * QuickJS's accessor is replaced, and only the driver holds its setter.
+ */
+function guardStackTraces() {
+  const d = Object.getOwnPropertyDescriptor(_Error, "prepareStackTrace");
+  if (!d || typeof d.set !== "function") return;
+  const nativeSet = d.set;
+  const wmGet = WeakMap.prototype.get;
+  const wmSet = WeakMap.prototype.set;
+  const real = new WeakMap();
+  const proto = _create(Object.prototype);
+  const methods = ["isNative", "isConstructor", "getFileName", "getFunctionName", "getLineNumber", "getColumnNumber"];
+  for (let i = 0; i < methods.length; i++) {
+    const name = methods[i];
+    const m = {
+      [name]() {
+        const site = apply(wmGet, real, [this]);
+        return site === undefined ? undefined : apply(site[name], site, []);
+      },
+    }[name];
+    _defineProperty(proto, name, { value: m, writable: true, configurable: true });
+  }
+  _defineProperty(proto, "getFunction", { value: { getFunction() {} }.getFunction, writable: true, configurable: true });
+  _defineProperty(proto, "getThis", { value: { getThis() {} }.getThis, writable: true, configurable: true });
+  let user;
+  const wrapped = function prepareStackTrace(error, sites) {
+    const safe = [];
+    for (let i = 0; i < sites.length; i++) {
+      const o = _create(proto);
+      apply(wmSet, real, [o, sites[i]]);
+      safe[i] = o;
+    }
+    return apply(user, _Error, [error, safe]);
+  };
+  const accessors = {
+    get prepareStackTrace() {
+      return user;
+    },
+    set prepareStackTrace(v) {
+      user = v;
+      apply(nativeSet, _Error, [typeof v === "function" ? wrapped : v]);
+    },
+  };
+  const ad = Object.getOwnPropertyDescriptor(accessors, "prepareStackTrace");
+  _defineProperty(_Error, "prepareStackTrace", { get: ad.get, set: ad.set, enumerable: false, configurable: true });
+}
+
 installConsole();
 installTimers();
+guardStackTraces();
 if (virtual) {
   hookClock();
   hookDynamicCode();

@@ -333,6 +333,33 @@ fn a_script_cannot_forge_events() {
 }
 
 #[test]
+fn stack_traces_do_not_hand_the_script_the_drivers_functions() {
+    // QuickJS's call sites give every frame's function; a `toString` the driver calls runs with
+    // the driver's `emit` (which holds the channel's token) on the stack.
+    let r = run_env(
+        "var got = [];
+         Error.prepareStackTrace = function (e, sites) { return sites; };
+         var probe = { toString: function () {
+           var s = new Error().stack;
+           for (var i = 0; i < s.length; i++) { var f = s[i].getFunction(); if (f) got.push(f); }
+           return 'probe';
+         } };
+         WScript.Echo(probe);
+         Error.prepareStackTrace = function (e, sites) { return e.message + ' at ' + sites[0].getFunctionName(); };
+         function named() { return new Error('custom').stack; }
+         WScript.Echo(got.length + ' ' + named());
+         for (var i = 0; i < got.length; i++) {
+           try { got[i]('process', 'WScript.Shell.Run', ['forged.exe'], { command: 'forged.exe' }); } catch (e) {}
+         }
+         new ActiveXObject('WScript.Shell').Run('real.exe');",
+        Environment::Wsh,
+    );
+    assert_eq!(exited(&r), 0, "{}", stderr(&r));
+    assert_eq!(stdout(&r), "probe\n0 custom at named\n");
+    assert_eq!(emulation(&r).indicators.commands, vec!["real.exe"]);
+}
+
+#[test]
 fn dynamic_code_is_recorded_once_per_text_and_run() {
     let r = run_env(
         "for (var i = 0; i < 3; i++) eval('var x' + (i % 2) + ' = 1');
