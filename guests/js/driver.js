@@ -125,7 +125,8 @@ function emit(category, api, args, ioc, result) {
 
 function send(line) {
   try {
-    apply(chanPuts, chan, [TOKEN + "\t" + line]);
+    // The newline first ends anything else written to the descriptor: it cannot run into this.
+    apply(chanPuts, chan, ["\n" + TOKEN + "\t" + line]);
     apply(chanFlush, chan, []);
   } catch (e) {
     // The channel cannot fail on the host side; nothing to do.
@@ -703,6 +704,8 @@ return async function run(args) {
     exit(70);
   }
 
+  // From here on the script runs: the host takes no more of the driver's compiled code.
+  send('{"c":"internal","a":"airlock.script"}\n');
   try {
     _eval(SOURCE);
   } catch (e) {

@@ -172,11 +172,26 @@ struct Line {
     i: BTreeMap<String, String>,
 }
 
+/// Where the channel is in the line it is receiving.
+enum LineState {
+    /// Receiving a line that so far may be the driver's.
+    Open,
+    /// In a line that did not start with the token (counted as forged).
+    Skipping,
+    /// In a line past the budget (counted as dropped when it ends).
+    OverBudget,
+}
+
 /// The host end of the event channel of one run.
 pub(crate) struct Channel {
     token: Vec<u8>,
+    /// The line being received, while it can still be the driver's.
     pending: Vec<u8>,
+    state: LineState,
+    /// Bytes of the driver's lines so far (against [`MAX_CHANNEL_BYTES`]).
     bytes: u64,
+    /// Whether the driver said the script has started: what it sends after that is not trusted.
+    script_started: bool,
     extractor: Extractor,
     /// Code the bootstrap compiled and sent, as (`driver` or `env`, base64 of QuickJS bytecode).
     pub bytecode: Vec<(String, String)>,
@@ -194,7 +209,9 @@ impl Channel {
         Channel {
             token,
             pending: Vec::new(),
+            state: LineState::Open,
             bytes: 0,
+            script_started: false,
             extractor: Extractor::new(base_url),
             bytecode: Vec::new(),
             code: None,
@@ -211,24 +228,53 @@ impl Channel {
     }
 
     /// Takes bytes the guest wrote to the channel's descriptor.
+    ///
+    /// A line is judged as its bytes arrive: once it cannot start with the token it is counted
+    /// as forged and the rest of it is skipped, so whatever else writes to the descriptor costs
+    /// no memory and none of the budget, and cannot run into the driver's next line (which
+    /// starts with a newline of its own). Empty lines are nothing.
     pub fn write(&mut self, bytes: &[u8], recorder: &Recorder) {
-        if self.bytes >= MAX_CHANNEL_BYTES {
-            self.emulation.dropped_lines += bytes.iter().filter(|b| **b == b'\n').count() as u64;
-            return;
-        }
-        self.bytes += bytes.len() as u64;
         let mut rest = bytes;
-        while let Some(nl) = rest.iter().position(|b| *b == b'\n') {
-            if self.pending.is_empty() {
-                self.line(&rest[..nl], recorder);
-            } else {
-                let mut line = std::mem::take(&mut self.pending);
-                line.extend_from_slice(&rest[..nl]);
-                self.line(&line, recorder);
+        while !rest.is_empty() {
+            let (chunk, ended) = match rest.iter().position(|b| *b == b'\n') {
+                Some(nl) => {
+                    let chunk = &rest[..nl];
+                    rest = &rest[nl + 1..];
+                    (chunk, true)
+                }
+                None => (std::mem::take(&mut rest), false),
+            };
+            match self.state {
+                LineState::Skipping | LineState::OverBudget => {}
+                LineState::Open => {
+                    let have = self.pending.len();
+                    let want = self.token.len().saturating_sub(have).min(chunk.len());
+                    let token_part = self.token.get(have..have + want).unwrap_or_default();
+                    if chunk[..want] != *token_part {
+                        self.emulation.forged_lines += 1;
+                        self.pending.clear();
+                        self.state = LineState::Skipping;
+                    } else if self.bytes + chunk.len() as u64 > MAX_CHANNEL_BYTES {
+                        self.pending.clear();
+                        self.state = LineState::OverBudget;
+                    } else {
+                        self.bytes += chunk.len() as u64;
+                        self.pending.extend_from_slice(chunk);
+                    }
+                }
             }
-            rest = &rest[nl + 1..];
+            if ended {
+                match std::mem::replace(&mut self.state, LineState::Open) {
+                    LineState::Skipping => {}
+                    LineState::OverBudget => self.emulation.dropped_lines += 1,
+                    LineState::Open if self.pending.is_empty() => {}
+                    LineState::Open => {
+                        let line = std::mem::take(&mut self.pending);
+                        self.line(&line, recorder);
+                    }
+                }
+            }
         }
-        self.pending.extend_from_slice(rest);
     }
 
     fn line(&mut self, line: &[u8], recorder: &Recorder) {
@@ -242,10 +288,19 @@ impl Channel {
         };
         if line.c == "internal" {
             // The driver's own business, not the script's: code it compiled, for the next runs.
-            if line.a == "airlock.bytecode"
-                && let (Some(kind), Some(b64)) = (line.i.remove("kind"), line.i.remove("bytecode"))
-            {
-                self.bytecode.push((kind, b64));
+            // Only what came before the script started is taken: nothing the script did can have
+            // produced it, whatever the script later learns.
+            if line.a == "airlock.script" {
+                self.script_started = true;
+            }
+            if line.a == "airlock.bytecode" {
+                if self.script_started {
+                    self.emulation.forged_lines += 1;
+                } else if let (Some(kind), Some(b64)) =
+                    (line.i.remove("kind"), line.i.remove("bytecode"))
+                {
+                    self.bytecode.push((kind, b64));
+                }
             }
             if line.a == "airlock.code"
                 && let Some(part) = line.i.get("part")
@@ -285,7 +340,7 @@ impl Channel {
 
     /// Ends the run: the indicators and counts, and the code compiled during the run.
     pub fn finish(mut self) -> (Emulation, Vec<(String, String)>) {
-        if !self.pending.is_empty() {
+        if !self.pending.is_empty() || matches!(self.state, LineState::OverBudget) {
             // A line cut by the end of the run (a trap mid-write) is not an event.
             self.emulation.dropped_lines += 1;
         }
@@ -639,6 +694,49 @@ mod tests {
         assert_eq!(e.api_calls, 1);
         assert_eq!(e.forged_lines, 2);
         assert_eq!(e.indicators.commands, vec!["calc.exe"]);
+    }
+
+    #[test]
+    fn other_writes_to_the_descriptor_cannot_swallow_the_drivers_lines_or_its_budget() {
+        let mut ch = Channel::new("tok".into(), "wsh".into(), None);
+        let r = recorder();
+        let run = b"\ntok\t{\"c\":\"process\",\"a\":\"Run\",\"i\":{\"command\":\"calc.exe\"}}\n";
+        // A stray byte with no newline, then the driver's line (which starts with one).
+        ch.write(b"x", &r);
+        ch.write(run, &r);
+        // A flood with no newline, larger than the whole budget, costs nothing.
+        let flood = vec![b'A'; 1 << 20];
+        for _ in 0..300 {
+            ch.write(&flood, &r);
+        }
+        assert!(ch.pending.capacity() < 4096, "{}", ch.pending.capacity());
+        ch.write(b"\ntok", &r); // a line that starts like the token but is not the driver's
+        ch.write(
+            b"Z\t{\"c\":\"process\",\"a\":\"Run\",\"i\":{\"command\":\"forged.exe\"}}",
+            &r,
+        );
+        ch.write(run, &r);
+        let (e, _) = ch.finish();
+        assert_eq!(e.indicators.commands, vec!["calc.exe"]);
+        assert_eq!(e.api_calls, 2);
+        assert_eq!((e.forged_lines, e.dropped_lines), (3, 0));
+    }
+
+    #[test]
+    fn compiled_code_is_taken_only_before_the_script_starts() {
+        let mut ch = Channel::new("t".into(), "wsh".into(), None);
+        let r = recorder();
+        let bytecode = |kind: &str| {
+            format!(
+                "\nt\t{{\"c\":\"internal\",\"a\":\"airlock.bytecode\",\"i\":{{\"kind\":\"{kind}\",\"bytecode\":\"AAAA\"}}}}\n"
+            )
+        };
+        ch.write(bytecode("driver").as_bytes(), &r);
+        ch.write(b"\nt\t{\"c\":\"internal\",\"a\":\"airlock.script\"}\n", &r);
+        ch.write(bytecode("env").as_bytes(), &r);
+        let (e, compiled) = ch.finish();
+        assert_eq!(compiled, vec![("driver".to_string(), "AAAA".to_string())]);
+        assert_eq!(e.forged_lines, 1);
     }
 
     #[test]

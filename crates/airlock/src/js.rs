@@ -1,12 +1,14 @@
 //! JavaScript in the sandbox: QuickJS-NG (a WASI preview 1 reactor), a fresh instance per run,
 //! plain or inside an emulated environment (browser, Windows Script Host, Node).
 //!
-//! Every run instantiates the QuickJS module (compiled once, then mapped from the cache), and
-//! starts `qjs --std -m -e DRIVER airlock SOURCE FILENAME ARGS...`: the driver
-//! (`guests/js/driver.js`) takes what it needs from QuickJS's `std` module and removes it from
-//! the script's reach, installs the environment's prelude (`guests/js/env/*.js`), runs the
-//! script as a classic script, then what it left waiting: promise jobs, timers (on a virtual
-//! clock when emulating), and the environment's later phases (page events, user activity).
+//! Every run starts from a snapshot of QuickJS with the driver and the environment set up (built
+//! once per machine), or instantiates the QuickJS module and starts `qjs --std -m -e BOOTSTRAP
+//! airlock TOKEN FD DRIVER DRIVER_BYTECODE SOURCE FILENAME ENV_NAME ENV_PRELUDE ENV_BYTECODE SEED
+//! ARGS...`. The driver (`guests/js/driver.js`) takes what it needs from QuickJS's `std` module
+//! and removes the globals that name it, installs the environment's prelude
+//! (`guests/js/env/*.js`), runs the script as a classic script, then what it left waiting:
+//! promise jobs, timers (on a virtual clock when emulating), and the environment's later phases
+//! (page events, user activity).
 //!
 //! An environment's emulated API calls reach the host through a private channel (see
 //! [`emulation`](crate::emulation)); they join the run's trace as events and give the
@@ -49,10 +51,12 @@ use crate::trace_p1::TracedP1;
 
 const DRIVER: &str = include_str!("../../../guests/js/driver.js");
 
-/// The module QuickJS runs (`-e`): it takes QuickJS's host modules and the arguments out of the
-/// script's reach and runs the driver, loaded by `load` (also used for the environment's
-/// prelude): from bytecode when an earlier run compiled it, else compiled here, without source
-/// text or debug information, and sent to the host over the channel for the next runs.
+/// The module QuickJS runs (`-e`): it takes QuickJS's host modules and the arguments off the
+/// global object and runs the driver, loaded by `load` (also used for the environment's
+/// prelude): from bytecode when an earlier run compiled it and it loads, else compiled from the
+/// source (always given), without source text or debug information, and sent to the host over
+/// the channel for the next runs. The host takes such code only before the driver says the
+/// script has started.
 const BOOTSTRAP: &str = r#"const s = globalThis.std, o = globalThis.os, b = globalThis.bjson, a = globalThis.scriptArgs;
 delete globalThis.std; delete globalThis.os; delete globalThis.bjson; delete globalThis.scriptArgs;
 const ch = s.fdopen(a[2] | 0, "w");
@@ -65,7 +69,7 @@ function load(src, bc, kind) {
   }
   const code = s.evalScript('"use strict";\n(' + src + "\n)", { compile_only: true });
   const bytes = new Uint8Array(b.write(code, b.WRITE_OBJ_BYTECODE | b.WRITE_OBJ_STRIP_SOURCE | b.WRITE_OBJ_STRIP_DEBUG));
-  ch.puts(a[1] + "	" + JSON.stringify({ c: "internal", a: "airlock.bytecode", i: { kind: kind, bytecode: bytes.toBase64() } }) + "\n");
+  ch.puts("\n" + a[1] + "	" + JSON.stringify({ c: "internal", a: "airlock.bytecode", i: { kind: kind, bytecode: bytes.toBase64() } }) + "\n");
   ch.flush();
   return run(bytes);
 }
@@ -381,11 +385,9 @@ impl Js {
                 "airlock".into(),
                 token.as_str().into(),
                 CHANNEL_FD.to_string().into(),
-                if driver_code.is_some() {
-                    "".into()
-                } else {
-                    DRIVER.into()
-                },
+                // The source goes with the bytecode: a cached entry that does not load is
+                // compiled again (and replaced) rather than failing every run.
+                DRIVER.into(),
                 driver_code.as_deref().unwrap_or_default().into(),
                 source,
                 filename.into(),
@@ -393,11 +395,7 @@ impl Js {
                     Environment::Plain => "".into(),
                     other => other.name().replace('\0', "\u{FFFD}").into(),
                 },
-                if env_code.is_some() {
-                    "".into()
-                } else {
-                    prelude.replace('\0', "\u{FFFD}").into()
-                },
+                prelude.replace('\0', "\u{FFFD}").into(),
                 env_code.as_deref().unwrap_or_default().into(),
                 seed.into(),
             ]

@@ -683,3 +683,54 @@ fn the_page_loads_before_later_script_timers_in_deterministic_runs_too() {
         }
     }
 }
+
+#[test]
+fn a_damaged_cached_driver_is_compiled_again_and_replaced() {
+    // Runs with granted environment variables start without a snapshot: the bootstrap loads the
+    // driver and the prelude from bytecode that an earlier run compiled and the host cached.
+    let cache = tempfile::tempdir().unwrap();
+    let guest = guest::find(GuestKind::Js, None).expect("the JavaScript guest is installed");
+    let policy = Policy {
+        env: vec![("FOO".into(), "bar".into())],
+        ..Policy::default()
+    };
+    let code = "new ActiveXObject('WScript.Shell').Run('calc.exe'); WScript.Echo('ok')";
+    let run_fresh = || {
+        let sandbox = Sandbox::new(SandboxConfig {
+            cache_dir: Some(cache.path().to_path_buf()),
+            ..SandboxConfig::default()
+        })
+        .unwrap();
+        let js = Js::load(&sandbox, &guest).unwrap();
+        js.run(
+            &Script::file("s.js", code),
+            &Environment::Wsh,
+            RunRequest::new(Limits::default(), policy.clone()),
+        )
+        .unwrap()
+    };
+    let check = |r: &JsRun| {
+        assert_eq!(exited(r), 0, "{}", stderr(r));
+        assert_eq!(stdout(r), "ok\n");
+        assert_eq!(emulation(r).indicators.commands, vec!["calc.exe"]);
+    };
+    check(&run_fresh());
+    let mut damaged = 0;
+    for entry in std::fs::read_dir(cache.path()).unwrap().flatten() {
+        for file in std::fs::read_dir(entry.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let path = file.path();
+            if path.to_string_lossy().ends_with("-jsenv.cwasm") {
+                let len = std::fs::metadata(&path).unwrap().len() as usize;
+                std::fs::write(&path, "A".repeat(len)).unwrap();
+                damaged += 1;
+            }
+        }
+    }
+    assert_eq!(damaged, 2, "the driver's and the prelude's bytecode");
+    check(&run_fresh());
+    check(&run_fresh());
+}
