@@ -335,6 +335,11 @@ impl Js {
             Some(seed) => format!("{seed:016x}{:016x}", !seed),
             None => token(),
         };
+        crate::sandbox::refuse_writable_over(
+            &request.policy,
+            &self.shared.guest.dir,
+            "a guest runtime's directory",
+        )?;
         let mut run = sandbox.begin("qjs", request)?;
         let recorder = run.recorder();
         let (source, note) = decode_source(&script.code);

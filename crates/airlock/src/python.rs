@@ -185,6 +185,7 @@ impl Python {
         policy
             .mounts
             .push(Mount::read_only(guest.data_path(), mount.clone()));
+        crate::sandbox::refuse_writable_over(&policy, &guest.dir, "a guest runtime's directory")?;
         let sandbox = &self.shared.sandbox;
         let mut begun = sandbox.begin(
             "python",

@@ -768,6 +768,31 @@ impl Sandbox {
         })
     }
 
+    /// Directories no run may mount writable, because later sandboxes load what is in them: the
+    /// compiled-code caches (this sandbox's, and the default one whether or not this sandbox
+    /// uses it) and the places guest runtimes are found.
+    fn protected_dirs(&self) -> Vec<(PathBuf, &'static str)> {
+        let mut dirs = Vec::new();
+        if let Some(cache) = &self.inner.cache {
+            let root = cache.root();
+            dirs.push((root.parent().unwrap_or(root).to_path_buf(), CACHE));
+        }
+        dirs.extend(crate::cache::default_dir().map(|d| (d, CACHE)));
+        for kind in [crate::guest::GuestKind::Python, crate::guest::GuestKind::Js] {
+            let what = "a guest runtime's directory";
+            if let Some(p) = std::env::var_os(kind.env_var()).filter(|v| !v.is_empty()) {
+                dirs.push((PathBuf::from(p), what));
+            }
+            dirs.extend(crate::guest::user_dir(kind).map(|d| (d, what)));
+            dirs.extend(
+                crate::guest::system_dirs(kind)
+                    .into_iter()
+                    .map(|d| (d, what)),
+            );
+        }
+        dirs
+    }
+
     /// The WASI context of a run: what the policy grants, the capture pipes, and the clocks and
     /// randomness (virtual and seeded in deterministic mode, with the trace's time source).
     pub(crate) fn wasi_ctx(
@@ -777,8 +802,8 @@ impl Sandbox {
         stdout: &CapturePipe,
         stderr: &CapturePipe,
     ) -> Result<(WasiCtxBuilder, Option<TimeSource>)> {
-        if let Some(cache) = &self.inner.cache {
-            refuse_mounts_over(policy, cache.root())?;
+        for (dir, what) in self.protected_dirs() {
+            refuse_writable_over(policy, &dir, what)?;
         }
         let mut wasi = wasi_builder(policy, program_name, stdout, stderr)?;
         let time_source = policy.deterministic.map(|seed| {
@@ -997,21 +1022,31 @@ fn resolve(path: &Path) -> PathBuf {
 
 /// A guest that could write into the compiled-code cache could plant native code that a later
 /// run would load: refuse writable mounts that contain the cache or lie inside it.
-fn refuse_mounts_over(policy: &Policy, cache_root: &Path) -> Result<()> {
-    let cache = resolve(cache_root);
+/// Refuses a policy that mounts `dir`, or a directory that contains it or is inside it, writable:
+/// `what` is what `dir` holds, for the message.
+pub(crate) fn refuse_writable_over(policy: &Policy, dir: &Path, what: &str) -> Result<()> {
+    let protected = resolve(dir);
     for m in policy.mounts.iter().filter(|m| m.writable) {
         let host = resolve(&m.host);
-        if cache.starts_with(&host) || host.starts_with(&cache) {
+        if protected.starts_with(&host) || host.starts_with(&protected) {
             return Err(Error::Config(format!(
-                "refusing to mount {} writable: it contains (or is inside) airlock's compiled-code cache {}; \
-                 mount it read-only, or set AIRLOCK_CACHE_DIR elsewhere",
+                "refusing to mount {} writable: it contains (or is inside) {what} {}; mount it \
+                 read-only{}",
                 m.host.display(),
-                cache.display()
+                protected.display(),
+                if what == CACHE {
+                    ", or set AIRLOCK_CACHE_DIR elsewhere"
+                } else {
+                    ""
+                }
             )));
         }
     }
     Ok(())
 }
+
+/// What [`Sandbox::protected_dirs`] calls a compiled-code cache.
+const CACHE: &str = "airlock's compiled-code cache";
 
 fn wasi_builder(
     policy: &Policy,

@@ -298,6 +298,47 @@ fn a_symlink_inside_a_mount_cannot_lead_outside() {
 }
 
 #[test]
+fn no_sandbox_mounts_the_compiled_code_cache_or_the_guests_writable() {
+    // The shared sandbox here has no cache of its own: later sandboxes that use the default cache
+    // map native code from it, and load guest runtimes from next to it.
+    let default = airlock::cache::default_dir().expect("a default cache directory");
+    let mut cases = vec![
+        default.clone(),
+        default.join("guests"),
+        default.parent().unwrap().to_path_buf(),
+    ];
+    cases.extend(airlock::guest::system_dirs(
+        airlock::guest::GuestKind::Python,
+    ));
+    let program = sandbox().load_file(guest("hello.wat")).unwrap();
+    for host in cases {
+        let policy = Policy {
+            mounts: vec![Mount::read_write(&host, "/m")],
+            ..Policy::default()
+        };
+        let e = sandbox()
+            .run(&program, RunRequest::new(Limits::default(), policy))
+            .expect_err("refused");
+        assert!(
+            matches!(e, airlock::Error::Config(ref m) if m.contains("refusing to mount")),
+            "{}: {e}",
+            host.display()
+        );
+        // Read-only is fine.
+        if host.exists() {
+            let policy = Policy {
+                mounts: vec![Mount::read_only(&host, "/m")],
+                ..Policy::default()
+            };
+            let o = sandbox()
+                .run(&program, RunRequest::new(Limits::default(), policy))
+                .unwrap();
+            assert_eq!(o.status, Status::Exited { code: 0 });
+        }
+    }
+}
+
+#[test]
 fn writes_outside_a_writable_mount_are_refused() {
     let (dir, base) = mounted_dir();
     let parent = dir.path().parent().unwrap().to_path_buf();
