@@ -188,6 +188,7 @@ enum Cond {
     FileType(Regex),
     Status(Regex),
     RunsWrittenFile,
+    TamperedChannel,
 }
 
 #[derive(Debug)]
@@ -286,8 +287,9 @@ fn compile(rule: &str, c: &CondSpec) -> Result<Cond> {
     }
     match c.predicate.as_deref() {
         Some("runs-written-file") => Ok(Cond::RunsWrittenFile),
+        Some("tampered-channel") => Ok(Cond::TamperedChannel),
         other => Err(Error::Config(format!(
-            "rule {rule}: unknown predicate {other:?} (known: runs-written-file)"
+            "rule {rule}: unknown predicate {other:?} (known: runs-written-file, tampered-channel)"
         ))),
     }
 }
@@ -395,7 +397,9 @@ impl Rules {
             .map(|&x| score.abs_diff(x))
             .min()
             .unwrap_or(0);
-        let complete = facts.status == "exited" && !facts.events_dropped;
+        // Events lost on the way (the trace's cap, lines the emulation could not take or that
+        // were forged) leave the score resting on part of what the sample did.
+        let complete = facts.status == "exited" && !facts.events_dropped && !facts.lines_lost;
         let confidence = match (distance, complete) {
             (d, true) if d >= 20 => Confidence::High,
             (d, _) if d >= 10 => Confidence::Medium,
@@ -423,6 +427,9 @@ struct Facts<'a> {
     file_type: &'a str,
     status: &'a str,
     events_dropped: bool,
+    /// The emulation's event lines that were forged, dropped, or snippets it could not keep.
+    lines_lost: bool,
+    forged_lines: u64,
 }
 
 struct Ev<'a> {
@@ -435,6 +442,7 @@ struct Ev<'a> {
 impl<'a> Facts<'a> {
     fn of(report: &'a Value) -> Facts<'a> {
         let s = |p: &str| report.pointer(p).and_then(Value::as_str).unwrap_or("");
+        let n = |p: &str| report.pointer(p).and_then(Value::as_u64).unwrap_or(0);
         let events = report
             .get("events")
             .and_then(Value::as_array)
@@ -467,6 +475,10 @@ impl<'a> Facts<'a> {
                 .get("events_dropped")
                 .and_then(Value::as_u64)
                 .is_some_and(|n| n > 0),
+            lines_lost: ["forged_lines", "dropped_lines", "snippets_dropped"]
+                .iter()
+                .any(|k| n(&format!("/emulation/{k}")) > 0),
+            forged_lines: n("/emulation/forged_lines"),
         }
     }
 
@@ -595,6 +607,18 @@ impl Cond {
                 1,
             ),
             Cond::RunsWrittenFile => (runs_written_file(f), 1),
+            Cond::TamperedChannel => (
+                (f.forged_lines > 0)
+                    .then(|| {
+                        format!(
+                            "emulation: {} line(s) written to airlock's event channel without its token",
+                            f.forged_lines
+                        )
+                    })
+                    .into_iter()
+                    .collect(),
+                1,
+            ),
         };
         (hits.len() >= min).then_some(hits)
     }
@@ -686,6 +710,26 @@ mod tests {
         assert_eq!(v.score, 0);
         assert_eq!(v.confidence, Confidence::High);
         assert!(v.reasons.is_empty());
+    }
+
+    #[test]
+    fn lost_or_forged_channel_lines_lower_confidence_and_forged_ones_score() {
+        let rules = Rules::builtin();
+        for (key, tampered) in [
+            ("forged_lines", true),
+            ("dropped_lines", false),
+            ("snippets_dropped", false),
+        ] {
+            let mut r = report(json!([]), json!({}));
+            r["emulation"][key] = json!(2);
+            let v = rules.evaluate(&r);
+            assert_ne!(v.confidence, Confidence::High, "{key}");
+            let fired = v
+                .reasons
+                .iter()
+                .any(|r| r.rule == "anti.tampers-with-recording");
+            assert_eq!(fired, tampered, "{key}");
+        }
     }
 
     #[test]
