@@ -496,6 +496,56 @@ fn a_writable_mount_over_the_cache_is_refused() {
 }
 
 #[test]
+fn a_writable_mount_over_the_cache_is_refused_without_a_cache_too() {
+    let home = tempfile::tempdir().unwrap();
+    let cache = home.path().join("cache");
+    let mount = home.path().to_str().unwrap();
+    let o = airlock_in(
+        &cache,
+        &["run", "--no-cache", "--dir", mount, &guest("hello.wat")],
+    );
+    assert_eq!(code(&o), 78, "{}", stderr(&o));
+    assert!(stderr(&o).contains("compiled-code cache"), "{}", stderr(&o));
+}
+
+#[test]
+fn the_process_exits_after_a_timeout_in_a_host_call_that_never_returns() {
+    // Opening a FIFO that nobody writes blocks a host thread for good; the run times out, and
+    // the process must still exit rather than wait for that thread.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let mount = format!("{}::/d", dir.path().display());
+    let cache = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_airlock"))
+        .args(["run", "--timeout", "300ms", "--ro-dir", &mount])
+        .arg(guest("probe.wat"))
+        .args(["--", "r", "pipe"])
+        .env("AIRLOCK_CACHE_DIR", cache.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert_eq!(status.and_then(|s| s.code()), Some(124));
+}
+
+#[test]
 fn an_unwritable_report_is_an_output_error() {
     let o = airlock(&[
         "run",

@@ -283,11 +283,25 @@ impl std::fmt::Debug for Sandbox {
     }
 }
 
+/// A thread's runtime. When the thread ends it is shut down without waiting for its blocking
+/// threads: one may be stuck in a host call that a timed-out run left behind (opening a FIFO that
+/// nobody writes), and waiting would hang the thread, or the process at exit, for good.
+struct ThreadRuntime(Option<tokio::runtime::Runtime>);
+
+impl Drop for ThreadRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
 thread_local! {
-    static RUNTIME: std::result::Result<tokio::runtime::Runtime, String> =
+    static RUNTIME: std::result::Result<ThreadRuntime, String> =
         tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()
+            .map(|rt| ThreadRuntime(Some(rt)))
             .map_err(|e| e.to_string());
 }
 
@@ -987,7 +1001,8 @@ where
         });
     }
     RUNTIME.with(|rt| match rt {
-        Ok(rt) => rt.block_on(make()),
+        Ok(ThreadRuntime(Some(rt))) => rt.block_on(make()),
+        Ok(ThreadRuntime(None)) => Err(Error::Internal("the async runtime is shut down".into())),
         Err(e) => Err(Error::Internal(format!(
             "cannot start the async runtime: {e}"
         ))),
