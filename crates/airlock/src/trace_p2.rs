@@ -169,13 +169,12 @@ impl Subscriber for P2Subscriber {
             "return" => {
                 let result = f.result.unwrap_or_default();
                 let name = format!("{}.{}", call.module, call.function);
-                let category = category(&call.module, &call.function);
-                // Only an error result can be a denial (a file named "Access" is not one).
-                let denied = category == Category::NetworkAttempt
-                    || (result.starts_with("Err(")
-                        && ["NotPermitted", "Access", "NotCapable"]
-                            .iter()
-                            .any(|e| result.contains(e)));
+                let category = if call.function.contains("open-at") && opens_to_write(&call.args) {
+                    Category::FilesystemWrite
+                } else {
+                    category(&call.module, &call.function)
+                };
+                let denied = category == Category::NetworkAttempt || is_denial(&result);
                 let args = std::mem::take(&mut call.args);
                 drop(spans);
                 self.recorder
@@ -243,6 +242,32 @@ fn result_text(r: &str) -> String {
     } else {
         format!("ok: {r}")
     }
+}
+
+/// Whether a result is an error that says the policy refused (`Err(not-permitted (error 31))`,
+/// `Err(access ...)`, `Err(read-only ...)`). Only an error result can be one: a file named
+/// "access" is not a denial.
+fn is_denial(result: &str) -> bool {
+    let Some(error) = result.strip_prefix("Err(") else {
+        return false;
+    };
+    let e = error.to_ascii_lowercase().replace(['-', '_'], "");
+    ["notpermitted", "access", "notcapable", "readonly"]
+        .iter()
+        .any(|d| e.starts_with(d) || e.contains(&format!("::{d}")))
+}
+
+/// Whether an `open-at` call's arguments ask to create, truncate or write the file. The flags
+/// come after the path in the arguments, so the last ones are the call's own.
+fn opens_to_write(args: &str) -> bool {
+    let flags = |key: &str| {
+        args.rfind(key).map_or("", |i| {
+            let rest = &args[i + key.len()..];
+            &rest[..rest.find(')').unwrap_or(rest.len())]
+        })
+    };
+    let open = flags("open_flags=(");
+    open.contains("CREATE") || open.contains("TRUNCATE") || flags(" flags=(").contains("WRITE")
 }
 
 fn category(module: &str, function: &str) -> Category {

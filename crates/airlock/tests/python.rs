@@ -355,6 +355,49 @@ fn the_trace_shows_what_python_did() {
     assert!(all.contains("stdout") || all.contains("write"), "{all}");
 }
 
+#[test]
+fn the_trace_marks_denied_calls_and_opens_for_writing() {
+    let ro = tempfile::tempdir().unwrap();
+    let rw = tempfile::tempdir().unwrap();
+    let mut req = RunRequest::new(
+        Limits::default(),
+        Policy {
+            mounts: vec![
+                airlock::Mount::read_only(ro.path(), "/ro"),
+                airlock::Mount::read_write(rw.path(), "/rw"),
+            ],
+            ..Policy::default()
+        },
+    );
+    req.trace = TraceConfig {
+        enabled: true,
+        ..TraceConfig::default()
+    };
+    let code = "try:\n    open('/ro/new.txt', 'w')\nexcept OSError:\n    print('refused')\n\
+                open('/rw/a.txt', 'w').close()\nopen('/rw/a.txt').read()";
+    let o = python().run(&Source::inline(code), req).unwrap();
+    assert_eq!(stdout(&o), "refused\n", "{}", stderr(&o));
+    let trace = o.trace.expect("trace");
+    let opens: Vec<_> = trace
+        .events
+        .iter()
+        .filter(|e| {
+            e.call.ends_with("open-at") && (e.args.contains("new.txt") || e.args.contains("a.txt"))
+        })
+        .map(|e| (e.args.contains("new.txt"), e.denied, e.category))
+        .collect();
+    assert_eq!(
+        opens,
+        vec![
+            (true, true, airlock::Category::FilesystemWrite),
+            (false, false, airlock::Category::FilesystemWrite),
+            (false, false, airlock::Category::FilesystemRead),
+        ],
+        "{:#?}",
+        trace.events
+    );
+}
+
 // ---- sessions ----
 
 #[test]
