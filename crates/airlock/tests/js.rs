@@ -734,3 +734,47 @@ fn a_damaged_cached_driver_is_compiled_again_and_replaced() {
     check(&run_fresh());
     check(&run_fresh());
 }
+
+#[test]
+fn setters_on_object_prototype_do_not_hide_written_files_or_shortcuts() {
+    let r = run_env(
+        "for (var k of ['shortcut', 'target', 'content', 'content_encoding', 'file'])
+           Object.defineProperty(Object.prototype, k, { set: function (v) {}, get: function () {}, configurable: true });
+         var sh = new ActiveXObject('WScript.Shell');
+         var s = sh.CreateShortcut(sh.SpecialFolders('Startup') + '\\\\updater.lnk');
+         s.TargetPath = 'C:\\\\Users\\\\user\\\\AppData\\\\Roaming\\\\upd.exe'; s.Save();
+         var f = new ActiveXObject('Scripting.FileSystemObject').CreateTextFile('C:\\\\Users\\\\user\\\\a.bat');
+         f.Write('calc'); f.Close();",
+        Environment::Wsh,
+    );
+    assert_eq!(exited(&r), 0, "{}", stderr(&r));
+    let i = &emulation(&r).indicators;
+    assert_eq!(i.shortcuts.len(), 1, "{i:?}");
+    assert!(i.shortcuts[0].target.ends_with("upd.exe"), "{i:?}");
+    let bat = i.files_written.iter().find(|f| f.path.ends_with("a.bat"));
+    assert_eq!(bat.and_then(|f| f.size), Some(4), "{i:?}");
+}
+
+#[test]
+fn appending_records_the_whole_file() {
+    let r = run_env(
+        "const fs = require('fs');
+         fs.writeFileSync('/tmp/p.bin', 'MZ');
+         fs.appendFileSync('/tmp/p.bin', 'HELLO');
+         fs.writeFileSync('/tmp/q.bin', 'MZ');
+         fs.writeFileSync('/tmp/q.bin', 'HELLO', { flag: 'a' });",
+        Environment::Node,
+    );
+    assert_eq!(exited(&r), 0, "{}", stderr(&r));
+    let i = &emulation(&r).indicators;
+    // sha256("MZHELLO")
+    let whole = "0474ff77d35a";
+    for p in ["/tmp/p.bin", "/tmp/q.bin"] {
+        let last = i.files_written.iter().rfind(|f| f.path == p).unwrap();
+        assert_eq!(last.size, Some(7), "{p}: {i:?}");
+        assert!(
+            last.sha256.as_deref().unwrap().starts_with(whole),
+            "{p}: {i:?}"
+        );
+    }
+}

@@ -857,7 +857,7 @@ function (A) {
     return w;
   }
   const wput = (w, b) => (w.parts.push(new FB(b)), put(w.p, cat([files.get(w.p) || none(), b])));
-  const wclose = (w) => open.delete(w) && written(w.api, w.p, cat(w.parts));
+  const wclose = (w) => open.delete(w) && written(w.api, w.p, files.get(w.p) || cat(w.parts));
   // Each entry serves fs.xSync, fs.x (callback) and fs.promises.x; `api` is the name recorded.
   const FS = {
     readFile(api, f, o) {
@@ -869,12 +869,12 @@ function (A) {
       const p = abs(f), b = bytes(d, encOf(o));
       if (dirs.has(p)) throw fsErr("EISDIR", "open", p);
       put(p, o && /a/.test(S(o.flag)) ? cat([files.get(p) || none(), b]) : b);
-      written(api, p, b);
+      written(api, p, files.get(p)); // the file as it now is (appended to, or replaced)
     },
     appendFile(api, f, d, o) {
       const p = abs(f), b = bytes(d, encOf(o));
       put(p, cat([files.get(p) || none(), b]));
-      written(api, p, b);
+      written(api, p, files.get(p));
     },
     access: (api, f) => (readEv(api, [abs(f)]), need(abs(f), "access")),
     exists: (api, f) => (readEv(api, [abs(f)], S(exists(abs(f)))), exists(abs(f))),

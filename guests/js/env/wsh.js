@@ -205,7 +205,9 @@ function (A) {
   // A file written: into the model, and an indicator with its content when known.
   function writeFile(api, p, data, args, ioc) {
     p = putFile(p, data);
-    emit("filesystem_write", api, args || [p], assign({ file: p }, data == null ? {} : { content: data, content_encoding: "latin1" }, ioc));
+    // Spread, not assign: a setter the script put on Object.prototype must not swallow a key.
+    const content = data == null ? {} : { content: data, content_encoding: "latin1" };
+    emit("filesystem_write", api, args || [p], { file: p, ...content, ...ioc });
     return p;
   }
   function readFile(api, p) {
