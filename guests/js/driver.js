@@ -4,10 +4,11 @@
 // (`qjs --std -m -e BOOTSTRAP airlock TOKEN FD DRIVER DRIVER_BYTECODE SOURCE FILENAME ENV_NAME
 // ENV_PRELUDE ENV_BYTECODE SEED ARGS...`, see src/js.rs), or from a snapshot of an instance that ran a
 // bootstrap up to the point where only the run's own data is missing (see src/js.rs). The
-// bootstrap takes QuickJS's `std`, `os` and `bjson` modules and the arguments out of the script's
-// reach, turns this file (one function expression) and the environment's prelude into functions —
-// from bytecode compiled by an earlier run, or by compiling the source and sending the bytecode to
-// the host, which keeps it — and calls this one. Both are compiled without their source text:
+// bootstrap takes QuickJS's `std`, `os` and `bjson` modules (whose module names are secret, see
+// src/js_modules.rs) and the arguments off the global object, turns this file (one function
+// expression) and the environment's prelude into functions — from bytecode compiled by an
+// earlier run, or by compiling the source and sending the bytecode to the host, which keeps it —
+// and calls this one. Both are compiled without their source text:
 // their functions' `toString()` says `[native code]`, as a real host's do, and the token is in no
 // source at all.
 //
@@ -687,6 +688,11 @@ return async function run(args) {
   for (let i = 0; i < timers.length; i++) timers[i].due += start - now;
   now = started = start;
   if (!virtual) {
+    // Plain JavaScript has QuickJS's host modules as `qjs --std` gives them: as globals (their
+    // module names are secret, see src/js_modules.rs). Emulated environments do not.
+    G.std = std_;
+    G.os = os_;
+    G.bjson = bjson_;
     G.scriptArgs = [FILENAME].concat(ARGS);
     // QuickJS's own `performance` counts from when its context was made (a snapshot's build).
     const perf = _create(null);

@@ -44,6 +44,7 @@ use wasmtime::InstancePre;
 use crate::emulation::{CHANNEL_FD, Channel, Emulation};
 use crate::error::{Error, Result};
 use crate::guest::{Guest, GuestKind};
+use crate::js_modules::HostModuleNames;
 use crate::limiter::Limiter;
 use crate::outcome::Outcome;
 use crate::sandbox::{ModuleState, RunRequest, Sandbox, block_on};
@@ -244,6 +245,10 @@ struct Shared {
     sandbox: Sandbox,
     pre: InstancePre<ModuleState>,
     guest: Guest,
+    /// The names QuickJS's host modules have in this sandbox's build of it.
+    names: HostModuleNames,
+    /// What the build is keyed by: the guest's SHA-256 and the names.
+    variant: String,
     /// The driver and environment preludes compiled to QuickJS bytecode (base64), by [`code_key`].
     bytecode: Mutex<HashMap<String, Arc<str>>>,
     /// The environments' pre-initialized modules, by name (`None`: it could not be built; runs
@@ -277,13 +282,15 @@ impl Js {
                 guest.dir.display()
             )));
         }
-        let pre =
-            sandbox.load_guest_module(&guest.component_path(), &guest.manifest.component_sha256)?;
+        let (names, variant) = host_module_names(sandbox, guest);
+        let pre = sandbox.load_module_with(&variant, || quickjs_binary(sandbox, guest, &names))?;
         Ok(Js {
             shared: Arc::new(Shared {
                 sandbox: sandbox.clone(),
                 pre,
                 guest: guest.clone(),
+                names,
+                variant,
                 bytecode: Mutex::new(HashMap::new()),
                 snapshots: Mutex::new(HashMap::new()),
             }),
@@ -292,7 +299,7 @@ impl Js {
 
     /// Whether the guest's compiled code is in the sandbox's cache (so loading will not compile).
     pub fn is_compiled(sandbox: &Sandbox, guest: &Guest) -> bool {
-        sandbox.is_cached_module(&guest.manifest.component_sha256)
+        sandbox.is_cached_module(&host_module_names(sandbox, guest).1)
     }
 
     /// Builds the pre-initialized module of `env` (about a second, once per machine; then from
@@ -565,12 +572,11 @@ impl Js {
         let guest = &self.shared.guest;
         let sandbox = &self.shared.sandbox;
         let prelude = env.prelude().unwrap_or_default();
-        let sha = &guest.manifest.component_sha256;
         // The driver's name for plain JavaScript is "" (no emulation).
         let env_name = if *env == Environment::Plain { "" } else { name };
-        let key = crate::js_snapshot::key(sha, DRIVER, env_name, prelude);
+        let key = crate::js_snapshot::key(&self.shared.variant, DRIVER, env_name, prelude);
         let built = sandbox.load_module_with(&key, || {
-            let base = sandbox.read_guest_binary(&guest.component_path(), sha)?;
+            let base = quickjs_binary(sandbox, guest, &self.shared.names)?;
             crate::js_snapshot::build(sandbox, &base, DRIVER, env_name, prelude)
         });
         let pre = match built {
@@ -605,6 +611,30 @@ impl Js {
         }
         crate::lock(&self.shared.bytecode).insert(key, b64.into());
     }
+}
+
+/// The names of QuickJS's host modules in `sandbox`'s build of the guest, and that build's key.
+fn host_module_names(sandbox: &Sandbox, guest: &Guest) -> (HostModuleNames, String) {
+    let secret = crate::js_modules::secret(sandbox.cache().map(|c| c.root()));
+    let names = HostModuleNames::from_secret(&secret);
+    let variant = format!(
+        "{}-{}",
+        guest.manifest.component_sha256,
+        names.fingerprint()
+    );
+    (names, variant)
+}
+
+/// The guest's QuickJS, checked against its manifest, with its host modules renamed.
+fn quickjs_binary(sandbox: &Sandbox, guest: &Guest, names: &HostModuleNames) -> Result<Vec<u8>> {
+    let bytes =
+        sandbox.read_guest_binary(&guest.component_path(), &guest.manifest.component_sha256)?;
+    names.apply(bytes)
+}
+
+/// A fresh unguessable value: 128 bits from the OS, as 32 hex digits.
+pub(crate) fn random_hex() -> String {
+    token()
 }
 
 /// A fresh unguessable value: 128 bits from the OS (`getrandom`), as hex.

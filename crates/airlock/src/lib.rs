@@ -45,6 +45,7 @@ mod error;
 pub mod guest;
 pub mod install;
 pub mod js;
+mod js_modules;
 mod js_snapshot;
 mod limiter;
 mod limits;

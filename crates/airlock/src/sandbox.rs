@@ -626,17 +626,6 @@ impl Sandbox {
         Ok(GuestComponent { pre, func })
     }
 
-    /// Loads a guest runtime's core module (compiled once, then from the cache) and links it
-    /// against WASI preview 1. The compiled code is keyed by `sha256_hex` (from the guest's
-    /// manifest): a warm start does not read the file; when it is read, it must match.
-    pub(crate) fn load_guest_module(
-        &self,
-        path: &Path,
-        sha256_hex: &str,
-    ) -> Result<InstancePre<ModuleState>> {
-        self.load_module_with(sha256_hex, || self.read_guest_binary(path, sha256_hex))
-    }
-
     /// Reads a guest runtime's binary, checked against the SHA-256 its manifest gives.
     pub(crate) fn read_guest_binary(&self, path: &Path, sha256_hex: &str) -> Result<Vec<u8>> {
         let bytes = read_bounded(path, self.inner.config.max_input_bytes)?;

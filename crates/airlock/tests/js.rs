@@ -129,7 +129,7 @@ fn promise_jobs_and_timers_run_after_the_top_level() {
 }
 
 #[test]
-fn arguments_reach_the_script_and_quickjs_host_modules_are_out_of_reach() {
+fn arguments_reach_the_script_and_plain_javascript_has_quickjs_host_modules() {
     let policy = Policy {
         args: vec!["a".into(), "b c".into()],
         ..Policy::default()
@@ -137,7 +137,7 @@ fn arguments_reach_the_script_and_quickjs_host_modules_are_out_of_reach() {
     let r = run_with(
         &Script::file(
             "args.js",
-            "console.log(JSON.stringify(scriptArgs), typeof std, typeof os)",
+            "console.log(JSON.stringify(scriptArgs), typeof std.open, typeof os.readdir, typeof bjson.read)",
         ),
         &Environment::Plain,
         Limits::default(),
@@ -145,7 +145,27 @@ fn arguments_reach_the_script_and_quickjs_host_modules_are_out_of_reach() {
     );
     assert_eq!(
         stdout(&r),
-        "[\"args.js\",\"a\",\"b c\"] undefined undefined\n"
+        "[\"args.js\",\"a\",\"b c\"] function function function\n",
+        "{}",
+        stderr(&r)
+    );
+}
+
+#[test]
+fn emulated_environments_keep_quickjs_host_modules_out_of_reach() {
+    // By their documented names, or as globals: a script that had them could run code
+    // unrecorded (std.evalScript), write to the event channel, or load crafted bytecode.
+    let code = "var names = ['qjs:std', 'qjs:os', 'qjs:bjson', 'std', 'os', 'bjson'];
+         Promise.all(names.map(function (n) {
+           return import(n).then(function () { return n + ' reachable'; }, function () { return 'no'; });
+         })).then(function (r) {
+           WScript.Echo(r.join(',') + ' ' + typeof std + typeof os + typeof bjson);
+         });";
+    let r = run_env(code, Environment::Wsh);
+    assert_eq!(exited(&r), 0, "{}", stderr(&r));
+    assert_eq!(
+        stdout(&r),
+        "no,no,no,no,no,no undefinedundefinedundefined\n"
     );
 }
 
@@ -305,31 +325,12 @@ fn memory_hogs_and_output_floods_are_stopped() {
 
 #[test]
 fn the_host_is_out_of_reach() {
-    let r = run("import('qjs:std').then(std => {
-           console.log(std.open('/etc/passwd', 'r'), std.getenv('HOME'), std.getenv('PATH'));
-           return import('qjs:os');
-         }).then(os => {
-           console.log(typeof os.exec, JSON.stringify(os.readdir('/')[0]));
-         })");
+    let r = run(
+        "console.log(std.open('/etc/passwd', 'r'), std.getenv('HOME'), std.getenv('PATH'));
+         console.log(typeof os.exec, JSON.stringify(os.readdir('/')[0]));",
+    );
     assert_eq!(exited(&r), 0, "{}", stderr(&r));
     assert_eq!(stdout(&r), "null undefined undefined\nundefined []\n");
-}
-
-#[test]
-fn a_script_cannot_forge_events() {
-    let r = run_env(
-        "import('qjs:std').then(std => {
-           const f = std.fdopen(0x7a1c, 'w');
-           f.puts('x\\t{\"c\":\"process\",\"a\":\"forged\",\"i\":{\"command\":\"forged.exe\"}}\\n');
-           f.puts('{\"c\":\"process\",\"a\":\"forged\",\"i\":{\"command\":\"forged2.exe\"}}\\n');
-           f.flush();
-         });
-         new ActiveXObject('WScript.Shell').Run('real.exe');",
-        Environment::Wsh,
-    );
-    let e = emulation(&r);
-    assert_eq!(e.indicators.commands, vec!["real.exe"]);
-    assert_eq!(e.forged_lines, 2);
 }
 
 #[test]
@@ -642,16 +643,15 @@ fn granted_environment_variables_reach_quickjs_with_or_without_a_snapshot() {
         env: vec![("FOO".into(), "bar".into())],
         ..Policy::default()
     };
-    let code = "import('qjs:std').then((s) => console.log(s.getenv('FOO'), s.getenv('HOME')))";
-    for env in [Environment::Plain, Environment::Browser] {
-        let r = run_with(
-            &Script::inline(code),
-            &env,
-            Limits::default(),
-            policy.clone(),
-        );
-        assert_eq!(stdout(&r), "bar undefined\n", "{env:?}: {}", stderr(&r));
-    }
+    let code = "console.log(std.getenv('FOO'), std.getenv('HOME'))";
+    // Granted variables: a run without snapshot; none: from the snapshot.
+    let r = run_with(
+        &Script::inline(code),
+        &Environment::Plain,
+        Limits::default(),
+        policy,
+    );
+    assert_eq!(stdout(&r), "bar undefined\n", "{}", stderr(&r));
     let r = run(code);
     assert_eq!(stdout(&r), "undefined undefined\n", "{}", stderr(&r));
 }
