@@ -2,7 +2,7 @@
 //
 // For every run the host starts a fresh QuickJS instance with a small bootstrap module
 // (`qjs --std -m -e BOOTSTRAP airlock TOKEN FD DRIVER DRIVER_BYTECODE SOURCE FILENAME ENV_NAME
-// ENV_PRELUDE ENV_BYTECODE SEED ARGS...`, see src/js.rs), or from a snapshot of an instance that ran a
+// ENV_PRELUDE ENV_BYTECODE SEED PARTS ARGS...`, see src/js.rs), or from a snapshot of an instance that ran a
 // bootstrap up to the point where only the run's own data is missing (see src/js.rs). The
 // bootstrap takes QuickJS's `std`, `os` and `bjson` modules (whose module names are secret, see
 // src/js_modules.rs) and the arguments off the global object, turns this file (one function
@@ -17,10 +17,11 @@
 // environment's prelude, source text of `function (A) {...}` (see guests/js/env/*.js), loaded by
 // `load`, and WHEN is "now" to set the environment up here (for a snapshot; its prelude then reads
 // the run's data only through `A` at run time) or "run" to set it up in `run`. It returns `run`,
-// to be called once with [TOKEN, FD, SOURCE, FILENAME, SEED, ARGS...]: TOKEN is this run's
+// to be called once with [TOKEN, FD, SOURCE, FILENAME, SEED, PARTS, ARGS...]: TOKEN is this run's
 // event-channel token and FD the channel's descriptor; SEED, when not "", is 32 hex digits that
 // seed `Math.random` (a snapshot's QuickJS would otherwise repeat the sequence seeded when the
-// snapshot was taken).
+// snapshot was taken); PARTS, when not "", is the comma-separated lengths (UTF-16 units) of the
+// scripts SOURCE holds one after another (a page's blocks), each run on its own.
 //
 // `run` sets the environment up (unless done), runs the script as a classic script in the global
 // scope, then runs what the script left waiting (promise jobs, timers on a virtual clock when
@@ -680,7 +681,8 @@ return async function run(args) {
   SOURCE = args[2];
   FILENAME = args[3];
   if (args[4] !== "") reseed(args[4]);
-  for (let i = 5; i < args.length; i++) ARGS[ARGS.length] = args[i];
+  const PARTS = args[5];
+  for (let i = 6; i < args.length; i++) ARGS[ARGS.length] = args[i];
   A.filename = FILENAME;
   A.source = SOURCE;
   // The clock starts with the run; what the set-up queued moves with it.
@@ -712,10 +714,27 @@ return async function run(args) {
 
   // From here on the script runs: the host takes no more of the driver's compiled code.
   send('{"c":"internal","a":"airlock.script"}\n');
-  try {
-    _eval(SOURCE);
-  } catch (e) {
-    if (!(e instanceof ExitSignal)) uncaught(e, "");
+  if (PARTS === "") {
+    try {
+      _eval(SOURCE);
+    } catch (e) {
+      if (!(e instanceof ExitSignal)) uncaught(e, "");
+    }
+  } else {
+    // A page's blocks: each parsed and run on its own; one that fails does not stop the next.
+    const lengths = apply(_split, PARTS, [","]);
+    let at = 0;
+    for (let i = 0; i < lengths.length && !stopped; i++) {
+      const n = _Number(lengths[i]);
+      const block = apply(_slice, SOURCE, [at, at + n]);
+      at += n;
+      try {
+        _eval(block);
+      } catch (e) {
+        if (e instanceof ExitSignal) break;
+        uncaught(e, "");
+      }
+    }
   }
   if (!stopped) {
     await settle();

@@ -112,8 +112,9 @@ pub struct Detection {
     pub file_type: FileType,
     /// The JavaScript environment to run it in (scripts and pages).
     pub environment: Option<&'static str>,
-    /// The code to run when it is not the file itself (scripts taken out of a page or container).
-    pub extracted: Option<String>,
+    /// The code to run when it is not the file itself: the scripts taken out of a page or
+    /// container, one per block, each run on its own (see [`Script::blocks`]).
+    pub extracted: Option<Vec<String>>,
     /// Scripts a page links to (`<script src>`): named, not fetched.
     pub linked_scripts: Vec<String>,
     /// Notes on what detection did.
@@ -245,17 +246,7 @@ fn detect_text(name: &str, text: &str) -> Detection {
     match d.file_type {
         FileType::Javascript => d.environment = Some(js_environment(text)),
         FileType::Html => {
-            let (code, linked, vbs) = extract_scripts(
-                text,
-                &[
-                    "javascript",
-                    "jscript",
-                    "ecmascript",
-                    "text/javascript",
-                    "application/javascript",
-                    "module",
-                ],
-            );
+            let (code, linked, vbs) = extract_scripts(text, Container::Html);
             d.environment = Some("browser");
             d.extracted = Some(code);
             d.linked_scripts = linked;
@@ -264,16 +255,13 @@ fn detect_text(name: &str, text: &str) -> Detection {
             }
         }
         FileType::Wsf | FileType::Hta => {
-            let (code, linked, vbs) = extract_scripts(
-                text,
-                &["javascript", "jscript", "jscript.encode", "text/javascript"],
-            );
+            let (code, linked, vbs) = extract_scripts(text, Container::WshHost);
             d.environment = Some("wsh");
             d.linked_scripts = linked;
             if vbs > 0 {
                 d.notes.push(format!("{vbs} VBScript block(s) not run"));
             }
-            if code.trim().is_empty() && vbs > 0 {
+            if code.iter().all(|b| b.trim().is_empty()) && vbs > 0 {
                 d.file_type = FileType::Vbscript;
                 d.environment = None;
             } else {
@@ -354,38 +342,110 @@ pub fn js_environment(text: &str) -> &'static str {
     }
 }
 
-/// The page's (or container's) scripts in the given languages, joined in order; the URLs of
-/// linked scripts; and how many blocks were VBScript.
-fn extract_scripts(text: &str, languages: &[&str]) -> (String, Vec<String>, usize) {
+/// Where script blocks come from: their languages are named differently.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Container {
+    /// An HTML page: `type` (a JavaScript MIME type, `module`, or empty), else `language`.
+    Html,
+    /// A WSF or HTA file: `language` (JScript), else `type`.
+    WshHost,
+}
+
+/// JavaScript MIME type essences, as HTML lists them.
+const JS_MIME: &[&str] = &[
+    "application/ecmascript",
+    "application/javascript",
+    "application/x-ecmascript",
+    "application/x-javascript",
+    "text/ecmascript",
+    "text/javascript",
+    "text/javascript1.0",
+    "text/javascript1.1",
+    "text/javascript1.2",
+    "text/javascript1.3",
+    "text/javascript1.4",
+    "text/javascript1.5",
+    "text/jscript",
+    "text/livescript",
+    "text/x-ecmascript",
+    "text/x-javascript",
+];
+
+/// Whether a block with these `type` and `language` attributes is JavaScript that runs, and
+/// whether it is VBScript.
+fn block_language(container: Container, ty: Option<&str>, language: Option<&str>) -> (bool, bool) {
+    let ty = ty.map(|t| t.trim().to_ascii_lowercase());
+    let language = language.map(|l| l.trim().to_ascii_lowercase());
+    let vbs = [&ty, &language]
+        .iter()
+        .any(|v| v.as_deref().is_some_and(|v| v.contains("vbs")));
+    if vbs {
+        return (false, true);
+    }
+    let js = match container {
+        Container::Html => match (ty.as_deref(), language.as_deref()) {
+            (Some(""), _) | (None, None | Some("")) => true,
+            (Some(t), _) => {
+                let essence = t.split(';').next().unwrap_or("").trim();
+                essence == "module" || JS_MIME.contains(&essence)
+            }
+            (None, Some(l)) => JS_MIME.contains(&format!("text/{l}").as_str()),
+        },
+        Container::WshHost => match language.as_deref().or(ty.as_deref()) {
+            None | Some("") => true,
+            Some(l) => {
+                ["javascript", "jscript", "jscript.encode"].contains(&l) || JS_MIME.contains(&l)
+            }
+        },
+    };
+    (js, false)
+}
+
+/// The page's (or container's) JavaScript blocks, in order; the URLs of linked scripts; and how
+/// many blocks were VBScript.
+fn extract_scripts(text: &str, container: Container) -> (Vec<String>, Vec<String>, usize) {
     let lower = text.to_ascii_lowercase();
-    let mut code = String::new();
+    let mut blocks = Vec::new();
     let mut linked = Vec::new();
     let mut vbs = 0;
     let mut at = 0;
     while let Some(i) = lower[at..].find("<script") {
         let start = at + i;
-        let Some(tag_end) = lower[start..].find('>').map(|j| start + j + 1) else {
+        // `<scripts>` or `<script-x>` is another element.
+        if lower[start + 7..]
+            .chars()
+            .next()
+            .is_some_and(|c| !(c.is_ascii_whitespace() || c == '>' || c == '/'))
+        {
+            at = start + 7;
+            continue;
+        }
+        let Some(tag_end) = tag_end(&lower, start) else {
             break;
         };
-        let tag = &text[start..tag_end];
-        let tag_lower = &lower[start..tag_end];
+        let attrs = attributes(&text[start + 7..tag_end - 1]);
+        let get = |name: &str| {
+            attrs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
         let close = lower[tag_end..]
             .find("</script")
             .map_or(text.len(), |j| tag_end + j);
         at = lower[close..]
             .find('>')
             .map_or(text.len(), |j| close + j + 1);
-        let lang = attr(tag, tag_lower, "language").or_else(|| attr(tag, tag_lower, "type"));
-        let lang = lang.map(|l| l.to_ascii_lowercase());
-        if lang.as_deref().is_some_and(|l| l.contains("vbs")) {
+        let (js, is_vbs) = block_language(container, get("type"), get("language"));
+        if is_vbs {
             vbs += 1;
             continue;
         }
-        if lang.as_deref().is_some_and(|l| !languages.contains(&l)) {
+        if !js {
             continue; // JSON, templates, other languages
         }
-        if let Some(src) = attr(tag, tag_lower, "src") {
-            linked.push(src);
+        if let Some(src) = get("src") {
+            linked.push(src.to_string());
             continue;
         }
         let mut body = &text[tag_end..close];
@@ -396,35 +456,81 @@ fn extract_scripts(text: &str, languages: &[&str]) -> (String, Vec<String>, usiz
         {
             body = inner;
         }
-        code.push_str(body);
-        code.push_str("\n;\n");
+        blocks.push(body.to_string());
     }
-    (code, linked, vbs)
+    (blocks, linked, vbs)
 }
 
-/// The value of an attribute in a start tag.
-fn attr(tag: &str, tag_lower: &str, name: &str) -> Option<String> {
-    let mut from = 0;
-    while let Some(i) = tag_lower[from..].find(name) {
-        let p = from + i;
-        from = p + name.len();
-        let before_ok = tag_lower[..p].ends_with(|c: char| c.is_ascii_whitespace());
-        let rest = tag_lower[from..].trim_start();
-        if !before_ok || !rest.starts_with('=') {
-            continue;
+/// Where the start tag that begins at `start` ends (after its `>`), quotes respected.
+fn tag_end(lower: &str, start: usize) -> Option<usize> {
+    let mut quote = None;
+    for (i, c) in lower[start..].char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '>') => return Some(start + i + 1),
+            _ => {}
         }
-        let vstart = tag.len() - rest.len() + 1;
-        let v = tag[vstart..].trim_start();
-        let value = match v.chars().next() {
-            Some(q @ ('"' | '\'')) => v[1..].split(q).next().unwrap_or(""),
-            _ => v
-                .split(|c: char| c.is_ascii_whitespace() || c == '>')
-                .next()
-                .unwrap_or(""),
-        };
-        return Some(value.to_string());
     }
     None
+}
+
+/// A start tag's attributes (after its name), as HTML tokenizes them: names lowercased, values
+/// unquoted; the first of a repeated name wins.
+fn attributes(tag: &str) -> Vec<(String, String)> {
+    let chars: Vec<char> = tag.chars().collect();
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut i = 0;
+    let skip_space = |i: &mut usize| {
+        while *i < chars.len() && (chars[*i].is_ascii_whitespace() || chars[*i] == '/') {
+            *i += 1;
+        }
+    };
+    loop {
+        skip_space(&mut i);
+        if i >= chars.len() {
+            break;
+        }
+        let mut name = String::new();
+        while i < chars.len() && !chars[i].is_ascii_whitespace() && !matches!(chars[i], '=' | '/') {
+            name.push(chars[i].to_ascii_lowercase());
+            i += 1;
+        }
+        while i < chars.len() && chars[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let mut value = String::new();
+        if i < chars.len() && chars[i] == '=' {
+            i += 1;
+            while i < chars.len() && chars[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            match chars.get(i) {
+                Some(&q @ ('"' | '\'')) => {
+                    i += 1;
+                    while i < chars.len() && chars[i] != q {
+                        value.push(chars[i]);
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                _ => {
+                    while i < chars.len() && !chars[i].is_ascii_whitespace() {
+                        value.push(chars[i]);
+                        i += 1;
+                    }
+                }
+            }
+        }
+        if name.is_empty() {
+            i += 1;
+            continue;
+        }
+        if !out.iter().any(|(n, _)| *n == name) {
+            out.push((name, value));
+        }
+    }
+    out
 }
 
 /// The name an uncaught `ReferenceError` names, if another emulated host defines it, and that host.
@@ -733,14 +839,13 @@ impl Analyzer {
             };
             Js::load(&sandbox, g)
         })?;
-        let code: Vec<u8> = match &det.extracted {
-            Some(c) => c.clone().into_bytes(),
-            None => bytes.to_vec(),
-        };
         let file = Path::new(name)
             .file_name()
             .map_or_else(|| name.to_string(), |f| f.to_string_lossy().into_owned());
-        let script = Script::file(file, code);
+        let script = match &det.extracted {
+            Some(blocks) => Script::blocks(file, blocks),
+            None => Script::file(file, bytes.to_vec()),
+        };
         let env = det
             .environment
             .and_then(Environment::named)
@@ -906,27 +1011,52 @@ mod tests {
             d.linked_scripts,
             vec!["https://cdn.example/a.js".to_string()]
         );
-        let code = d.extracted.unwrap();
-        assert!(
-            code.contains("var a=1")
-                && code.contains("b()")
-                && !code.contains("{}")
-                && !code.contains("MsgBox")
-        );
+        assert_eq!(d.extracted.unwrap(), vec!["var a=1", "b()"]);
         assert_eq!(d.notes, vec!["1 VBScript block(s) not run".to_string()]);
         let d = detect(
             "a.wsf",
             b"<job><script language=\"JScript\"><![CDATA[WScript.Echo(1)]]></script></job>",
         );
         assert_eq!((d.file_type, d.environment), (FileType::Wsf, Some("wsh")));
-        assert_eq!(
-            d.extracted.unwrap().trim_end_matches(['\n', ';']),
-            "WScript.Echo(1)"
-        );
+        assert_eq!(d.extracted.unwrap(), vec!["WScript.Echo(1)"]);
         let d = detect(
             "a.wsf",
             b"<job><script language=\"VBScript\">MsgBox 1</script></job>",
         );
         assert_eq!(d.file_type, FileType::Vbscript);
+    }
+
+    #[test]
+    fn page_scripts_are_picked_as_browsers_pick_them() {
+        let page = |tag: &str| {
+            let text = format!("<html><body>{tag}P()</script></body></html>");
+            detect("p.html", text.as_bytes())
+                .extracted
+                .unwrap_or_default()
+        };
+        for runs in [
+            "<script>",
+            "<script type=\"\">",
+            "<script type=' text/JavaScript; charset=utf-8 '>",
+            "<script type=application/x-javascript>",
+            "<script type=module>",
+            "<script language=\"JavaScript1.5\">",
+            "<script language=\"\">",
+            "<script data-x=\"a>b\">",
+            "<script title=\" type=text/plain\">",
+            "<script\ntype=\"text/javascript\"\n>",
+        ] {
+            assert_eq!(page(runs), vec!["P()"], "{runs}");
+        }
+        for skipped in [
+            "<script type=\"text/plain\">",
+            "<script type=\"application/json\">",
+            "<script type=\"text/template\" language=\"javascript\">",
+            "<script language=\"vbscript\">",
+        ] {
+            assert!(page(skipped).is_empty(), "{skipped}");
+        }
+        // `<scripts>` is not a script element.
+        assert!(page("<scripts>x</scripts><script type=text/plain>").is_empty());
     }
 }

@@ -4,7 +4,7 @@
 //! Every run starts from a snapshot of QuickJS with the driver and the environment set up (built
 //! once per machine), or instantiates the QuickJS module and starts `qjs --std -m -e BOOTSTRAP
 //! airlock TOKEN FD DRIVER DRIVER_BYTECODE SOURCE FILENAME ENV_NAME ENV_PRELUDE ENV_BYTECODE SEED
-//! ARGS...`. The driver (`guests/js/driver.js`) takes what it needs from QuickJS's `std` module
+//! PARTS ARGS...`. The driver (`guests/js/driver.js`) takes what it needs from QuickJS's `std` module
 //! and removes the globals that name it, installs the environment's prelude
 //! (`guests/js/env/*.js`), runs the script as a classic script, then what it left waiting:
 //! promise jobs, timers (on a virtual clock when emulating), and the environment's later phases
@@ -76,7 +76,7 @@ function load(src, bc, kind) {
 }
 let prepare;
 try { prepare = load(a[3], a[4], "driver"); } catch (e) { s.err.puts("airlock: the driver failed to load: " + e + "\n"); s.exit(70); }
-await prepare(s, o, b, load, [a[7], a[8], a[9], "run"])([a[1], a[2], a[5], a[6], a[10]].concat(a.slice(11)));
+await prepare(s, o, b, load, [a[7], a[8], a[9], "run"])([a[1], a[2], a[5], a[6], a[10], a[11]].concat(a.slice(12)));
 "#;
 const BROWSER: &str = include_str!("../../../guests/js/env/browser.js");
 const WSH: &str = include_str!("../../../guests/js/env/wsh.js");
@@ -153,6 +153,10 @@ pub struct Script {
     pub code: Vec<u8>,
     /// The file name shown in stack traces and given to the script (`<cmdline>` for inline code).
     pub filename: String,
+    /// When `code` holds several scripts (a page's `<script>` blocks), their lengths in UTF-16
+    /// units: each then runs on its own, in order, and one that fails to parse or throws does
+    /// not stop the next, as in a browser. Empty: `code` is one script.
+    pub parts: Vec<usize>,
 }
 
 impl Script {
@@ -161,6 +165,7 @@ impl Script {
         Script {
             code: code.into(),
             filename: "<cmdline>".into(),
+            parts: Vec::new(),
         }
     }
 
@@ -169,6 +174,7 @@ impl Script {
         Script {
             code: code.into(),
             filename: "<stdin>".into(),
+            parts: Vec::new(),
         }
     }
 
@@ -177,6 +183,18 @@ impl Script {
         Script {
             code: code.into(),
             filename: name.into(),
+            parts: Vec::new(),
+        }
+    }
+}
+
+impl Script {
+    /// Several scripts that run in turn in one environment, each on its own (a page's blocks).
+    pub fn blocks(name: impl Into<String>, blocks: &[String]) -> Script {
+        Script {
+            code: blocks.concat().into_bytes(),
+            filename: name.into(),
+            parts: blocks.iter().map(|b| b.encode_utf16().count()).collect(),
         }
     }
 }
@@ -350,6 +368,15 @@ impl Js {
         let mut run = sandbox.begin("qjs", request)?;
         let recorder = run.recorder();
         let (source, note) = decode_source(&script.code);
+        // The blocks, if their lengths still add up once decoded (else one script).
+        let parts = if script.parts.len() > 1
+            && script.parts.iter().sum::<usize>() == source.encode_utf16().count()
+        {
+            let lengths: Vec<String> = script.parts.iter().map(|n| n.to_string()).collect();
+            lengths.join(",")
+        } else {
+            String::new()
+        };
         let token = token();
         let prelude = env.prelude().unwrap_or_default();
         // The cache keys of the driver's and prelude's bytecode (hashing ~100 KB of source): only
@@ -384,6 +411,7 @@ impl Js {
                 source,
                 filename.into(),
                 seed.into(),
+                parts.into(),
             ]
             .into_iter()
             .chain(args.into_iter().map(Cow::from))
@@ -410,6 +438,7 @@ impl Js {
                 prelude.replace('\0', "\u{FFFD}").into(),
                 env_code.as_deref().unwrap_or_default().into(),
                 seed.into(),
+                parts.into(),
             ]
             .into_iter()
             .chain(args.into_iter().map(Cow::from))
@@ -615,7 +644,7 @@ impl Js {
 
 /// The names of QuickJS's host modules in `sandbox`'s build of the guest, and that build's key.
 fn host_module_names(sandbox: &Sandbox, guest: &Guest) -> (HostModuleNames, String) {
-    let secret = crate::js_modules::secret(sandbox.cache().map(|c| c.root()));
+    let secret = crate::js_modules::secret(sandbox.cache());
     let names = HostModuleNames::from_secret(&secret);
     let variant = format!(
         "{}-{}",

@@ -94,32 +94,27 @@ fn find_all(haystack: &[u8], needle: &[u8]) -> Vec<usize> {
         .collect()
 }
 
-/// The secret the names are drawn from: kept in `dir` (the compiled-code cache, private to the
-/// user) so that the compiled QuickJS and its snapshots stay valid across processes; without a
-/// directory, or when it cannot be written, a fresh one for this process.
-pub(crate) fn secret(dir: Option<&std::path::Path>) -> Vec<u8> {
-    let Some(dir) = dir else {
+/// The secret the names are drawn from: kept in the compiled-code cache (private to the user),
+/// so that the compiled QuickJS and its snapshots stay valid across processes; without a cache,
+/// or when it cannot be written, one for this process.
+pub(crate) fn secret(cache: Option<&crate::cache::DiskCache>) -> Vec<u8> {
+    const KEY: &str = "js-host-modules-secret";
+    let Some(cache) = cache else {
         return process_secret();
     };
-    let path = dir.join("js-host-modules.secret");
-    if let Ok(text) = std::fs::read_to_string(&path)
-        && text.trim().len() == 32
+    let valid = |text: &str| text.len() == 32 && text.bytes().all(|b| b.is_ascii_hexdigit());
+    if let Some(path) = cache.lookup(KEY)
+        && let Ok(text) = std::fs::read_to_string(path)
+        && valid(&text)
     {
-        return text.trim().as_bytes().to_vec();
+        return text.into_bytes();
     }
+    // Two processes may both make one: the last stored wins, and the other's compiled code is
+    // only not found by the next processes (they compile again).
     let fresh = crate::js::random_hex();
-    let tmp = dir.join(format!(
-        "js-host-modules.secret.{}",
-        crate::js::random_hex()
-    ));
-    let written = std::fs::write(&tmp, &fresh).is_ok()
-        // Another process may have made one meanwhile: the first one stays.
-        && std::fs::hard_link(&tmp, &path).is_ok();
-    let _ = std::fs::remove_file(&tmp);
-    match std::fs::read_to_string(&path) {
-        Ok(text) if text.trim().len() == 32 => text.trim().as_bytes().to_vec(),
-        _ if written => fresh.into_bytes(),
-        _ => process_secret(),
+    match cache.store(KEY, fresh.as_bytes()) {
+        Ok(()) => fresh.into_bytes(),
+        Err(_) => process_secret(),
     }
 }
 

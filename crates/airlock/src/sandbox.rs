@@ -777,8 +777,7 @@ impl Sandbox {
     fn protected_dirs(&self) -> Vec<(PathBuf, &'static str)> {
         let mut dirs = Vec::new();
         if let Some(cache) = &self.inner.cache {
-            let root = cache.root();
-            dirs.push((root.parent().unwrap_or(root).to_path_buf(), CACHE));
+            dirs.push((cache.root().to_path_buf(), CACHE));
         }
         dirs.extend(crate::cache::default_dir().map(|d| (d, CACHE)));
         for kind in [crate::guest::GuestKind::Python, crate::guest::GuestKind::Js] {

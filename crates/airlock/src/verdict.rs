@@ -399,7 +399,10 @@ impl Rules {
             .unwrap_or(0);
         // Events lost on the way (the trace's cap, lines the emulation could not take or that
         // were forged) leave the score resting on part of what the sample did.
-        let complete = facts.status == "exited" && !facts.events_dropped && !facts.lines_lost;
+        let complete = facts.status == "exited"
+            && facts.exit_code == 0
+            && !facts.events_dropped
+            && !facts.lines_lost;
         let confidence = match (distance, complete) {
             (d, true) if d >= 20 => Confidence::High,
             (d, _) if d >= 10 => Confidence::Medium,
@@ -426,6 +429,8 @@ struct Facts<'a> {
     indicators: BTreeMap<&'a str, &'a [Value]>,
     file_type: &'a str,
     status: &'a str,
+    /// The exit code when the run exited (an uncaught exception is 1: the sample stopped early).
+    exit_code: u64,
     events_dropped: bool,
     /// The emulation's event lines that were forged, dropped, or snippets it could not keep.
     lines_lost: bool,
@@ -471,6 +476,7 @@ impl<'a> Facts<'a> {
             indicators,
             file_type: s("/analysis/file_type"),
             status: s("/outcome/status/kind"),
+            exit_code: n("/outcome/status/code"),
             events_dropped: report
                 .get("events_dropped")
                 .and_then(Value::as_u64)
@@ -730,6 +736,10 @@ mod tests {
                 .any(|r| r.rule == "anti.tampers-with-recording");
             assert_eq!(fired, tampered, "{key}");
         }
+        // An uncaught exception ended the sample early: what it would have done next is unseen.
+        let mut r = report(json!([]), json!({}));
+        r["outcome"]["status"]["code"] = json!(1);
+        assert_eq!(rules.evaluate(&r).confidence, Confidence::Medium);
     }
 
     #[test]

@@ -778,3 +778,27 @@ fn appending_records_the_whole_file() {
         );
     }
 }
+
+#[test]
+fn a_pages_blocks_run_on_their_own_so_a_broken_one_does_not_stop_the_rest() {
+    let blocks = [
+        "}{ not JavaScript".to_string(),
+        "null.x;".to_string(),
+        "var shared = 'from block 3';".to_string(),
+        "console.log(shared); location.href = 'https://phish.example/login';".to_string(),
+    ];
+    let r = run_with(
+        &Script::blocks("page.html", &blocks),
+        &Environment::Browser,
+        Limits::default(),
+        Policy::default(),
+    );
+    assert_eq!(stdout(&r), "from block 3\n", "{}", stderr(&r));
+    assert!(stderr(&r).contains("SyntaxError"), "{}", stderr(&r));
+    assert!(stderr(&r).contains("TypeError"), "{}", stderr(&r));
+    assert_eq!(exited(&r), 1);
+    assert_eq!(
+        emulation(&r).indicators.domains,
+        vec!["phish.example".to_string()]
+    );
+}
