@@ -143,7 +143,9 @@ class CacheError(AirlockError, OSError):
 
 
 class SessionEndedError(AirlockError):
-    """The session's interpreter was stopped (timeout, trap, fuel) or closed; reset it."""
+    """The session's interpreter was stopped (timeout, trap, fuel), exited (os._exit) or closed.
+
+    Reset the session to go on."""
 
     kind = "session_ended"
 

@@ -312,6 +312,9 @@ impl PythonSession {
             Ok(code)
         };
         let end = traced(&self.recorder, deadline, call).await;
+        // Anything but a return (an exit through `os._exit` or `sys.exit` past the guest's
+        // handler, a trap, a timeout) leaves the interpreter unusable.
+        let returned = matches!(end, Ok(Ok(_)));
         let fuel_left = sandbox.fuel_left(&self.store);
         let outcome = sandbox.finish(
             &self.limits,
@@ -323,8 +326,11 @@ impl PythonSession {
             &self.stderr,
             &self.recorder,
         );
-        if !matches!(outcome.status, Status::Exited { .. }) {
-            self.dead = Some(format!("the interpreter was stopped: {}", outcome.status));
+        if !returned {
+            self.dead = Some(match outcome.status {
+                Status::Exited { code } => format!("the interpreter exited (code {code})"),
+                ref other => format!("the interpreter was stopped: {other}"),
+            });
         }
         Ok(outcome)
     }

@@ -441,6 +441,29 @@ fn a_session_that_times_out_must_be_reset() {
 }
 
 #[test]
+fn a_session_whose_interpreter_exited_must_be_reset() {
+    // `os._exit` leaves the interpreter through WASI's exit, which carries no code in a component:
+    // the call reports exit 1, and the session ends rather than trapping on the next call.
+    let mut s = python().session(RunRequest::default()).unwrap();
+    s.exec("x = 1").unwrap();
+    let o = s.exec("import os; os._exit(3)").unwrap();
+    assert_eq!(o.status, Status::Exited { code: 1 });
+    assert!(!s.is_alive());
+    assert_eq!(
+        s.exec("print(x)").unwrap_err().kind(),
+        ErrorKind::SessionEnded
+    );
+    s.reset().unwrap();
+    assert_eq!(stdout(&s.exec("print(1 + 1)").unwrap()), "2\n");
+    // sys.exit is an exception the guest handles: the session goes on.
+    assert_eq!(
+        s.exec("import sys; sys.exit(4)").unwrap().status,
+        Status::Exited { code: 4 }
+    );
+    assert!(s.is_alive());
+}
+
+#[test]
 fn limits_apply_per_session_call() {
     let limits = Limits {
         max_output_bytes: 100,
