@@ -802,3 +802,28 @@ fn a_pages_blocks_run_on_their_own_so_a_broken_one_does_not_stop_the_rest() {
         vec!["phish.example".to_string()]
     );
 }
+
+#[test]
+fn urls_with_the_pages_own_scheme_and_no_slashes_are_relative() {
+    // As WHATWG says (and node, the reference here, gives): "https:x" against an https: page is
+    // a path on the page's own site, not the host x.
+    let r = run_env(
+        "var b = location.href;
+         ['https:evil.example/x', 'https:/evil.example/x', 'https://evil.example/x', 'http:evil.example/x', 'https:?q=1']
+           .forEach(function (u) { console.log(new URL(u, b).href); });
+         fetch('https:evil.example/collect');",
+        Environment::Browser,
+    );
+    assert_eq!(
+        stdout(&r),
+        "https://page.test/evil.example/x\nhttps://page.test/evil.example/x\nhttps://evil.example/x\n\
+         http://evil.example/x\nhttps://page.test/index.html?q=1\n",
+        "{}",
+        stderr(&r)
+    );
+    assert!(
+        emulation(&r).indicators.domains.is_empty(),
+        "{:?}",
+        emulation(&r).indicators
+    );
+}

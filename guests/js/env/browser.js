@@ -47,7 +47,9 @@ function (A) {
     if (hasQ) [r.q, rest] = [enc(rest.slice(i), QE), rest.slice(0, i)];
     if (sp) rest = rest.replace(/\\/g, "/");
     if (m && !sp && !rest.startsWith("//")) return Object.assign(r, { op: true, path: rest });
-    if (m || rest.startsWith("//")) { if (!auth(r, m && sp ? rest.replace(/^\/*/, "") : rest.slice(2))) return null; }
+    // "https:x" against an https: base is relative, as WHATWG's "special relative or authority" state says.
+    const sameScheme = m && sp && base && !base.op && base.p === r.p && !rest.startsWith("//");
+    if ((m && !sameScheme) || rest.startsWith("//")) { if (!auth(r, m && sp ? rest.replace(/^\/*/, "") : rest.slice(2))) return null; }
     else if (base.op) return s[0] === "#" ? Object.assign({}, base, { f: r.f }) : null;
     else {
       Object.assign(r, { u: base.u, w: base.w, h: base.h, port: base.port });
