@@ -304,6 +304,8 @@ fn no_sandbox_mounts_the_compiled_code_cache_or_the_guests_writable() {
     let default = airlock::cache::default_dir().expect("a default cache directory");
     let mut cases = vec![
         default.clone(),
+        // Inside the cache, beside the guests: where compiled code lives.
+        default.join("an-engine-fingerprint"),
         default.join("guests"),
         default.parent().unwrap().to_path_buf(),
     ];
