@@ -186,9 +186,7 @@ impl Script {
             parts: Vec::new(),
         }
     }
-}
 
-impl Script {
     /// Several scripts that run in turn in one environment, each on its own (a page's blocks).
     pub fn blocks(name: impl Into<String>, blocks: &[String]) -> Script {
         Script {
@@ -661,13 +659,8 @@ fn quickjs_binary(sandbox: &Sandbox, guest: &Guest, names: &HostModuleNames) -> 
     names.apply(bytes)
 }
 
-/// A fresh unguessable value: 128 bits from the OS, as 32 hex digits.
-pub(crate) fn random_hex() -> String {
-    token()
-}
-
-/// A fresh unguessable value: 128 bits from the OS (`getrandom`), as hex.
-fn token() -> String {
+/// A fresh unguessable value: 128 bits from the OS (`getrandom`), as 32 hex digits.
+pub(crate) fn token() -> String {
     let mut bytes = [0u8; 16];
     let mut filled = 0;
     while filled < bytes.len() {

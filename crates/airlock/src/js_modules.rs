@@ -111,7 +111,7 @@ pub(crate) fn secret(cache: Option<&crate::cache::DiskCache>) -> Vec<u8> {
     }
     // Two processes may both make one: the last stored wins, and the other's compiled code is
     // only not found by the next processes (they compile again).
-    let fresh = crate::js::random_hex();
+    let fresh = crate::js::token();
     match cache.store(KEY, fresh.as_bytes()) {
         Ok(()) => fresh.into_bytes(),
         Err(_) => process_secret(),
@@ -120,10 +120,7 @@ pub(crate) fn secret(cache: Option<&crate::cache::DiskCache>) -> Vec<u8> {
 
 fn process_secret() -> Vec<u8> {
     static SECRET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SECRET
-        .get_or_init(crate::js::random_hex)
-        .as_bytes()
-        .to_vec()
+    SECRET.get_or_init(crate::js::token).as_bytes().to_vec()
 }
 
 #[cfg(test)]

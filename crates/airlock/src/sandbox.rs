@@ -804,8 +804,10 @@ impl Sandbox {
         stdout: &CapturePipe,
         stderr: &CapturePipe,
     ) -> Result<(WasiCtxBuilder, Option<TimeSource>)> {
-        for (dir, what) in self.protected_dirs() {
-            refuse_writable_over(policy, &dir, what)?;
+        if policy.mounts.iter().any(|m| m.writable) {
+            for (dir, what) in self.protected_dirs() {
+                refuse_writable_over(policy, &dir, what)?;
+            }
         }
         let mut wasi = wasi_builder(policy, program_name, stdout, stderr)?;
         let time_source = policy.deterministic.map(|seed| {
@@ -1028,8 +1030,12 @@ fn resolve(path: &Path) -> PathBuf {
 /// Refuses a policy that mounts `dir`, or a directory that contains it or is inside it, writable:
 /// `what` is what `dir` holds, for the message.
 pub(crate) fn refuse_writable_over(policy: &Policy, dir: &Path, what: &str) -> Result<()> {
+    let mut writable = policy.mounts.iter().filter(|m| m.writable).peekable();
+    if writable.peek().is_none() {
+        return Ok(());
+    }
     let protected = resolve(dir);
-    for m in policy.mounts.iter().filter(|m| m.writable) {
+    for m in writable {
         let host = resolve(&m.host);
         if protected.starts_with(&host) || host.starts_with(&protected) {
             return Err(Error::Config(format!(

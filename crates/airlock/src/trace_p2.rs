@@ -169,11 +169,7 @@ impl Subscriber for P2Subscriber {
             "return" => {
                 let result = f.result.unwrap_or_default();
                 let name = format!("{}.{}", call.module, call.function);
-                let category = if call.function.contains("open-at") && opens_to_write(&call.args) {
-                    Category::FilesystemWrite
-                } else {
-                    category(&call.module, &call.function)
-                };
+                let category = category(&call.module, &call.function, &call.args);
                 let denied = category == Category::NetworkAttempt || is_denial(&result);
                 let args = std::mem::take(&mut call.args);
                 drop(spans);
@@ -270,7 +266,8 @@ fn opens_to_write(args: &str) -> bool {
     open.contains("CREATE") || open.contains("TRUNCATE") || flags(" flags=(").contains("WRITE")
 }
 
-fn category(module: &str, function: &str) -> Category {
+/// The category of a call, from its interface and function (and, for `open-at`, its flags).
+fn category(module: &str, function: &str, args: &str) -> Category {
     let f = function;
     match module {
         "environment" => Category::Environment,
@@ -296,6 +293,7 @@ fn category(module: &str, function: &str) -> Category {
             ]
             .iter()
             .any(|w| f.contains(w))
+                || (f.contains("open-at") && opens_to_write(args))
             {
                 Category::FilesystemWrite
             } else if f.contains("open-at") || f.contains("read") || f.contains("stat") {
