@@ -17,6 +17,7 @@ class Sandbox:
         memory: int = 268435456,
         fuel: Optional[int] = None,
         max_output: int = 1048576,
+        max_handles: int = 2048,
         env: Optional[Dict[str, str]] = None,
         mounts: Optional[Sequence[_MountSpec]] = None,
         deterministic: Optional[int] = None,
@@ -71,6 +72,8 @@ class Sandbox:
     def fuel(self) -> Optional[int]: ...
     @property
     def max_output(self) -> int: ...
+    @property
+    def max_handles(self) -> int: ...
     @property
     def mounts(self) -> List[Tuple[str, str, bool]]: ...
     @property

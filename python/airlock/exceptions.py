@@ -172,7 +172,7 @@ class SandboxTimeoutError(ExecutionError, TimeoutError):
 
 
 class LimitExceededError(ExecutionError):
-    """The guest ran out of fuel, memory or output allowance."""
+    """The guest ran out of fuel, memory, output allowance, host handles or table elements."""
 
     kind = "limit"
 

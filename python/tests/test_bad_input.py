@@ -76,6 +76,8 @@ def test_modules_the_sandbox_cannot_run(sandbox):
         {"memory": -1},
         {"fuel": -5},
         {"max_output": -1},
+        {"max_handles": -1},
+        {"max_handles": 1 << 32},
         {"deterministic": -1},
         {"max_input": 1 << 30},
         {"env": {"A=B": "x"}},
@@ -97,6 +99,18 @@ def test_analyze_a_missing_path_is_a_read_error(sandbox, tmp_path):
 def test_bad_per_call_timeout(sandbox):
     with pytest.raises(ValueError):
         sandbox.run_python("1", timeout=-5)
+
+
+def test_descriptor_hoarding_stops_at_the_handle_limit(tmp_path):
+    (tmp_path / "f.txt").write_text("x")
+    sb = airlock.Sandbox(max_handles=100, mounts=[airlock.Mount(tmp_path, "/data")])
+    assert sb.max_handles == 100
+    r = sb.run_python("fs = [open('/data/f.txt') for _ in range(10**6)]")
+    assert r.status == "resource_limit"
+    assert "more than 100 host handles" in r.message
+    with pytest.raises(airlock.LimitExceededError):
+        r.check()
+    assert airlock.Sandbox().max_handles == 2048
 
 
 def test_hostile_python_is_contained():

@@ -30,6 +30,8 @@ pub const MEMORY_LIMIT: i32 = 137;
 pub const FUEL_EXHAUSTED: i32 = 152;
 /// The guest exceeded the output limit (128 + SIGXFSZ).
 pub const OUTPUT_LIMIT: i32 = 153;
+/// The guest went past another resource limit (host handles, table elements).
+pub const RESOURCE_LIMIT: i32 = 154;
 
 /// The exit code for an error that kept the guest from starting.
 pub fn for_error(kind: ErrorKind) -> i32 {
@@ -60,6 +62,7 @@ pub fn for_status(status: &Status) -> i32 {
         Status::FuelExhausted { .. } => FUEL_EXHAUSTED,
         Status::MemoryLimit { .. } => MEMORY_LIMIT,
         Status::OutputLimit { .. } => OUTPUT_LIMIT,
+        Status::ResourceLimit { .. } => RESOURCE_LIMIT,
         _ => TRAP,
     }
 }

@@ -32,7 +32,7 @@ const EXIT_HELP: &str = "Exit codes: the guest's own exit code when it exits; ot
   67 missing entry point 68 unknown import             69 guest runtime unavailable
   70 internal error      74 cache error                78 bad setting (mount, limit)
   124 timeout            134 trap                      137 memory limit
-  152 fuel exhausted     153 output limit";
+  152 fuel exhausted     153 output limit              154 other resource limit";
 
 #[derive(Subcommand, Debug)]
 enum Command {
@@ -118,6 +118,10 @@ pub(crate) struct RunOpts {
     /// Output kept per stream; a guest writing more is stopped (e.g. 64KiB, 1MiB).
     #[arg(long = "max-output", default_value = "1MiB", value_parser = parse_size)]
     max_output: u64,
+    /// Host handles (open files, directories, streams) the guest may hold at once; one more
+    /// stops it.
+    #[arg(long = "max-handles", default_value_t = Limits::default().max_handles)]
+    max_handles: u32,
     /// Print the outcome as JSON on stdout instead of forwarding the guest's streams.
     #[arg(long)]
     json: bool,
@@ -320,6 +324,7 @@ fn limits_and_policy(a: &RunOpts, args: Vec<String>) -> Result<(Limits, Policy),
         fuel: a.fuel,
         memory_bytes: a.memory,
         max_output_bytes: a.max_output,
+        max_handles: a.max_handles,
         ..Limits::default()
     };
     limits.validate()?;

@@ -81,6 +81,19 @@ fn every_failure_class_has_its_exit_code_and_one_line_message() {
             "output limit",
         ),
         (
+            &[
+                "run",
+                "--max-handles",
+                "50",
+                "--ro-dir",
+                env!("CARGO_MANIFEST_DIR"),
+                &guest("fd_hoard.wat"),
+            ],
+            154,
+            "handle limit: the guest asked for more than 50 host handles",
+        ),
+        (&["run", &guest("table_bomb.wat")], 154, "table limit"),
+        (
             &["run", &guest("unreachable.wat")],
             134,
             "trap (unreachable)",

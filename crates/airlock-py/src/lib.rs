@@ -243,6 +243,8 @@ fn mount_of(item: &Bound<'_, PyAny>) -> PyResult<Mount> {
 /// - ``memory``: bytes of linear memory per guest memory (default 256 MiB).
 /// - ``fuel``: instruction budget, or None for unmetered (default None).
 /// - ``max_output``: bytes kept per stream; more stops the guest (default 1 MiB).
+/// - ``max_handles``: host handles (open files, directories, streams) a guest may hold at once;
+///   one more stops it with status ``resource_limit`` (default 2048).
 /// - ``env``: dict of environment variables the guest sees (default none).
 /// - ``mounts``: list of ``(host_dir, guest_path)`` or ``(host_dir, guest_path, writable)``,
 ///   for example ``airlock.Mount("data", "/data")`` (default none).
@@ -317,6 +319,7 @@ impl Sandbox {
         memory = 268435456,
         fuel = None,
         max_output = 1048576,
+        max_handles = 2048,
         env = None,
         mounts = None,
         deterministic = None,
@@ -333,6 +336,7 @@ impl Sandbox {
         memory: i128,
         fuel: Option<i128>,
         max_output: i128,
+        max_handles: i128,
         env: Option<HashMap<String, String>>,
         mounts: Option<Vec<Bound<'_, PyAny>>>,
         deterministic: Option<i128>,
@@ -347,6 +351,11 @@ impl Sandbox {
             fuel: fuel.map(|f| count("fuel", f)).transpose()?,
             memory_bytes: count("memory", memory)?,
             max_output_bytes: count("max_output", max_output)?,
+            max_handles: u32::try_from(max_handles).map_err(|_| {
+                config_error(format!(
+                    "max_handles must be a non-negative integer below 2**32, not {max_handles}"
+                ))
+            })?,
             ..Limits::default()
         };
         limits.validate().map_err(|e| to_py_err(py, e))?;
@@ -567,6 +576,10 @@ impl Sandbox {
         self.limits.max_output_bytes
     }
     #[getter]
+    fn max_handles(&self) -> u32 {
+        self.limits.max_handles
+    }
+    #[getter]
     fn mounts(&self) -> Vec<(String, String, bool)> {
         self.policy
             .mounts
@@ -726,7 +739,8 @@ struct RunData {
 /// The result of one run.
 ///
 /// ``status`` is ``"exited"`` (then ``exit_code`` is set), ``"timeout"``, ``"fuel_exhausted"``,
-/// ``"memory_limit"``, ``"output_limit"`` or ``"trap"``; ``message`` says it in words.
+/// ``"memory_limit"``, ``"output_limit"``, ``"resource_limit"`` (host handles, table elements) or
+/// ``"trap"``; ``message`` says it in words.
 /// ``stdout`` and ``stderr`` are text (invalid UTF-8 replaced; the raw bytes are in
 /// ``stdout_bytes`` and ``stderr_bytes``); ``duration`` is the run's wall-clock time in
 /// seconds; ``report`` is the versioned JSON report as a dict. :meth:`check` raises an
@@ -797,7 +811,8 @@ fn duration_text(d: Duration) -> String {
 
 #[pymethods]
 impl RunResult {
-    /// How the run ended: exited, timeout, fuel_exhausted, memory_limit, output_limit or trap.
+    /// How the run ended: exited, timeout, fuel_exhausted, memory_limit, output_limit,
+    /// resource_limit or trap.
     #[getter]
     fn status(&self) -> &'static str {
         self.data.outcome.status.kind()

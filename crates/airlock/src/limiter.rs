@@ -12,7 +12,14 @@ pub(crate) struct Limiter {
     memories: usize,
     tables: usize,
     pub peak_memory: usize,
-    pub refused: Option<String>,
+    /// The first growth refused.
+    pub refused: Option<Refused>,
+}
+
+/// A growth the limiter refused, and what was asked.
+pub(crate) enum Refused {
+    Memory(String),
+    Table(String),
 }
 
 impl Limiter {
@@ -38,11 +45,11 @@ impl ResourceLimiter for Limiter {
     ) -> wasmtime::Result<bool> {
         if desired > self.memory_bytes {
             if self.refused.is_none() {
-                self.refused = Some(if current == 0 {
+                self.refused = Some(Refused::Memory(if current == 0 {
                     format!("the guest's initial memory of {desired} bytes is over the limit")
                 } else {
                     format!("growing memory from {current} to {desired} bytes was refused")
-                });
+                }));
             }
             return Ok(false);
         }
@@ -58,10 +65,11 @@ impl ResourceLimiter for Limiter {
     ) -> wasmtime::Result<bool> {
         if desired > self.table_elements {
             if self.refused.is_none() {
-                self.refused = Some(format!(
-                    "growing a table from {current} to {desired} elements was refused (limit {})",
-                    self.table_elements
-                ));
+                self.refused = Some(Refused::Table(if current == 0 {
+                    format!("the guest's initial table of {desired} elements is over the limit")
+                } else {
+                    format!("growing a table from {current} to {desired} elements was refused")
+                }));
             }
             return Ok(false);
         }

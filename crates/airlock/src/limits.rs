@@ -11,6 +11,13 @@ pub const MIB: u64 = 1024 * 1024;
 /// The longest timeout accepted: 30 days.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 86_400);
 
+/// The most instances, memories or tables one run may be allowed: each run in flight has this
+/// many slots of each in its sandbox's pool.
+pub const MAX_PER_RUN: u32 = 16;
+
+/// The most elements a table may be allowed (the size of a table slot in the pool).
+pub const MAX_TABLE_ELEMENTS: u64 = 400_000;
+
 /// Hard limits on one guest run. Every limit has a finite default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Limits {
@@ -25,9 +32,18 @@ pub struct Limits {
     /// Bytes of output kept per stream (stdout, stderr). A guest that writes more is stopped
     /// with [`Status::OutputLimit`](crate::Status::OutputLimit). Default 1 MiB.
     pub max_output_bytes: u64,
-    /// Elements per table. Default 100,000.
+    /// Elements per table. Default 100,000, at most [`MAX_TABLE_ELEMENTS`]. A guest that asks
+    /// for more is refused, and when that stops it the run ends with
+    /// [`Status::ResourceLimit`](crate::Status::ResourceLimit).
     pub table_elements: u64,
-    /// Instances, memories and tables a guest may create. Default 16 each.
+    /// Host handles a guest may hold at once: open files and directories, streams, timers and
+    /// the other WASI resources (an open file is one to three: its descriptor and its streams;
+    /// a host process has a limited number of descriptors, shared by all its sandboxes). One
+    /// more ends the run with [`Status::ResourceLimit`](crate::Status::ResourceLimit).
+    /// Default 2,048.
+    pub max_handles: u32,
+    /// Instances, memories and tables a guest may create. Default 16 each, which is also the
+    /// most allowed ([`MAX_PER_RUN`]).
     pub max_instances: u32,
     /// See [`Limits::max_instances`].
     pub max_memories: u32,
@@ -47,15 +63,17 @@ impl Default for Limits {
             memory_bytes: 256 * MIB,
             max_output_bytes: MIB,
             table_elements: 100_000,
-            max_instances: 16,
-            max_memories: 16,
-            max_tables: 16,
+            max_handles: 2048,
+            max_instances: MAX_PER_RUN,
+            max_memories: MAX_PER_RUN,
+            max_tables: MAX_PER_RUN,
         }
     }
 }
 
 impl Limits {
-    /// Checks that the limits make sense (non-zero timeout and memory).
+    /// Checks that the limits make sense (non-zero timeout and memory) and are within what a
+    /// sandbox can give (memory, table elements, instances, memories and tables).
     pub fn validate(&self) -> crate::Result<()> {
         if self.timeout > MAX_TIMEOUT {
             return Err(crate::Error::Config(format!(
@@ -79,6 +97,23 @@ impl Limits {
                 self.memory_bytes,
                 crate::sandbox::MAX_GUEST_MEMORY
             )));
+        }
+        if self.table_elements > MAX_TABLE_ELEMENTS {
+            return Err(crate::Error::Config(format!(
+                "the table limit {} is over the largest supported ({MAX_TABLE_ELEMENTS} elements)",
+                self.table_elements
+            )));
+        }
+        for (what, n) in [
+            ("instances", self.max_instances),
+            ("memories", self.max_memories),
+            ("tables", self.max_tables),
+        ] {
+            if n > MAX_PER_RUN {
+                return Err(crate::Error::Config(format!(
+                    "the limit of {n} {what} is over the largest supported ({MAX_PER_RUN})"
+                )));
+            }
         }
         Ok(())
     }
@@ -175,5 +210,46 @@ impl Policy {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_past_what_the_pool_holds_are_refused() {
+        assert!(Limits::default().validate().is_ok());
+        let over = [
+            Limits {
+                table_elements: MAX_TABLE_ELEMENTS + 1,
+                ..Limits::default()
+            },
+            Limits {
+                max_instances: MAX_PER_RUN + 1,
+                ..Limits::default()
+            },
+            Limits {
+                max_memories: MAX_PER_RUN + 1,
+                ..Limits::default()
+            },
+            Limits {
+                max_tables: MAX_PER_RUN + 1,
+                ..Limits::default()
+            },
+        ];
+        for l in over {
+            let e = l.validate().unwrap_err();
+            assert!(
+                matches!(&e, crate::Error::Config(m) if m.contains("over the largest supported")),
+                "{e}"
+            );
+        }
+        let at_most = Limits {
+            table_elements: MAX_TABLE_ELEMENTS,
+            max_instances: MAX_PER_RUN,
+            ..Limits::default()
+        };
+        assert!(at_most.validate().is_ok());
     }
 }

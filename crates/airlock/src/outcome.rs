@@ -86,6 +86,16 @@ pub enum Status {
         /// The per-stream limit in bytes.
         limit_bytes: u64,
     },
+    /// The guest went past a limit on another resource than memory and output (see
+    /// [`LimitedResource`]); it was stopped there.
+    ResourceLimit {
+        /// Which resource.
+        resource: LimitedResource,
+        /// The limit.
+        limit: u64,
+        /// What happened when the limit was hit.
+        detail: String,
+    },
     /// The guest trapped.
     Trap {
         /// Stable snake_case trap code (`unreachable`, `memory_out_of_bounds`, `stack_overflow`,
@@ -107,6 +117,7 @@ impl Status {
             Status::FuelExhausted { .. } => "fuel_exhausted",
             Status::MemoryLimit { .. } => "memory_limit",
             Status::OutputLimit { .. } => "output_limit",
+            Status::ResourceLimit { .. } => "resource_limit",
             Status::Trap { .. } => "trap",
         }
     }
@@ -151,6 +162,11 @@ impl std::fmt::Display for Status {
                 f,
                 "output limit: {stream} exceeded {limit_bytes} bytes; the guest was stopped and its output truncated"
             ),
+            Status::ResourceLimit {
+                resource,
+                limit,
+                detail,
+            } => write!(f, "{resource} limit: {detail} (limit {limit})"),
             Status::Trap {
                 code,
                 message,
@@ -163,6 +179,27 @@ impl std::fmt::Display for Status {
                 Ok(())
             }
         }
+    }
+}
+
+/// A resource limited by [`Limits`](crate::Limits) whose overrun ends a run with
+/// [`Status::ResourceLimit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum LimitedResource {
+    /// Host handles held at once ([`Limits::max_handles`](crate::Limits::max_handles)).
+    Handles,
+    /// Elements of a table ([`Limits::table_elements`](crate::Limits::table_elements)).
+    TableElements,
+}
+
+impl std::fmt::Display for LimitedResource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LimitedResource::Handles => "handle",
+            LimitedResource::TableElements => "table",
+        })
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
-use wasmtime::component::{self, ResourceTable};
+use wasmtime::component::{self, ResourceTable, ResourceTableError};
 use wasmtime::{
     Config, Engine, InstancePre, Linker, Module, PoolingAllocationConfig, Store, Trap,
     UpdateDeadline, WasmBacktrace,
@@ -18,9 +18,9 @@ use crate::cache::DiskCache;
 use crate::detect::{self, WasmKind};
 use crate::determinism::{VirtualMonotonic, VirtualTime, VirtualWall, random_bytes};
 use crate::error::{Error, InvalidModule, Result};
-use crate::limiter::Limiter;
-use crate::limits::{Limits, Policy, Stdin};
-use crate::outcome::{Frame, Outcome, Resources, Status, Stream};
+use crate::limiter::{Limiter, Refused};
+use crate::limits::{Limits, MAX_PER_RUN, MAX_TABLE_ELEMENTS, Policy, Stdin};
+use crate::outcome::{Frame, LimitedResource, Outcome, Resources, Status, Stream};
 use crate::output::{CapturePipe, OutputLimitExceeded, Sink};
 use crate::ticker::Ticker;
 use crate::trace::{Recorder, TimeSource, TraceConfig};
@@ -146,16 +146,24 @@ impl WasiView for ComponentState {
 pub(crate) trait RunState: Send + 'static {
     fn limiter(&mut self) -> &mut Limiter;
     fn deadline(&self) -> Instant;
+    /// The table of the guest's host handles (files, streams, ...).
+    fn handles(&mut self) -> &mut ResourceTable;
 }
 impl RunState for ModuleState {
     fn limiter(&mut self) -> &mut Limiter {
         &mut self.limiter
+    }
+    fn handles(&mut self) -> &mut ResourceTable {
+        self.wasi.ctx.ctx().table
     }
     fn deadline(&self) -> Instant {
         self.deadline
     }
 }
 impl RunState for ComponentState {
+    fn handles(&mut self) -> &mut ResourceTable {
+        &mut self.table
+    }
     fn limiter(&mut self) -> &mut Limiter {
         &mut self.limiter
     }
@@ -877,7 +885,7 @@ impl Sandbox {
                     .filter(|_| self.inner.config.fuel_metering)
                     .map(|left| fuel_start.saturating_sub(left)),
                 peak_memory_bytes: limiter.peak_memory as u64,
-                memory_limit_hit: limiter.refused.is_some(),
+                memory_limit_hit: matches!(limiter.refused, Some(Refused::Memory(_))),
             },
             trace: recorder.take(),
         }
@@ -885,6 +893,10 @@ impl Sandbox {
 
     pub(crate) fn new_store<T: RunState>(&self, state: T, limits: &Limits) -> Result<Store<T>> {
         let mut store = Store::new(&self.inner.engine, state);
+        store
+            .data_mut()
+            .handles()
+            .set_max_capacity(limits.max_handles as usize);
         store.limiter(|s| s.limiter());
         self.refuel(&mut store, limits)?;
         store.set_epoch_deadline(1);
@@ -1142,14 +1154,32 @@ fn classify(
         }
         _ => {}
     }
+    if let Some(ResourceTableError::Full) = e.downcast_ref::<ResourceTableError>() {
+        return Status::ResourceLimit {
+            resource: LimitedResource::Handles,
+            limit: u64::from(limits.max_handles),
+            detail: format!(
+                "the guest asked for more than {} host handles at once (open files, \
+                 directories, streams)",
+                limits.max_handles
+            ),
+        };
+    }
     if let Some(refused) = &limiter.refused {
         let then = match trap {
             Some(t) => format!("; then the guest trapped ({})", trap_code(t)),
             None => String::new(),
         };
-        return Status::MemoryLimit {
-            limit_bytes: limits.memory_bytes,
-            detail: format!("{refused}{then}"),
+        return match refused {
+            Refused::Memory(detail) => Status::MemoryLimit {
+                limit_bytes: limits.memory_bytes,
+                detail: format!("{detail}{then}"),
+            },
+            Refused::Table(detail) => Status::ResourceLimit {
+                resource: LimitedResource::TableElements,
+                limit: limits.table_elements,
+                detail: format!("{detail}{then}"),
+            },
         };
     }
     let backtrace = e
@@ -1221,16 +1251,18 @@ fn engine_config(c: &SandboxConfig) -> Config {
     let mut pool = PoolingAllocationConfig::new();
     // Enough slots for every run in flight to use its whole per-run allowance, so that hostile
     // runs cannot exhaust the pool for the others.
-    let per_run = Limits::default()
-        .max_instances
-        .max(Limits::default().max_memories);
+    let per_run = MAX_PER_RUN;
     pool.total_core_instances(n * per_run)
         .total_component_instances(n)
         .total_memories(n * per_run)
         .total_tables(n * per_run)
+        // A module may define as many memories and tables as a run may have (the run's limiter
+        // counts them); the pool's own default of one each refused valid modules as invalid.
+        .max_memories_per_module(per_run)
+        .max_tables_per_module(per_run)
         .total_stacks(n)
         .max_memory_size(MAX_GUEST_MEMORY as usize)
-        .table_elements(Limits::default().table_elements as usize * 4)
+        .table_elements(MAX_TABLE_ELEMENTS as usize)
         .linear_memory_keep_resident(c.memory_keep_resident)
         .table_keep_resident(KEEP_RESIDENT);
     // Where the kernel has it (Linux 6.7+), a finished run's memory is reset by asking the

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use airlock::{Limits, MIB, Mount, Policy, RunRequest, Status, Stream};
+use airlock::{LimitedResource, Limits, MIB, Mount, Policy, RunRequest, Status, Stream};
 use common::*;
 
 fn short(timeout_ms: u64) -> Limits {
@@ -142,10 +142,57 @@ fn initial_memory_over_the_limit_fails_at_start() {
 fn table_bomb_is_refused() {
     let o = run("table_bomb.wat");
     assert!(
-        matches!(&o.status, Status::MemoryLimit { detail, .. } if detail.contains("table")),
+        matches!(
+            &o.status,
+            Status::ResourceLimit { resource: LimitedResource::TableElements, limit: 100_000, detail }
+                if detail.contains("growing a table from 1 to 1000001 elements was refused")
+                    && detail.contains("then the guest trapped (unreachable)")
+        ),
         "{:?}",
         o.status
     );
+    assert!(!o.resources.memory_limit_hit);
+}
+
+/// The descriptors this process holds open on `dir` (from `/proc/self/fd`).
+fn fds_on(dir: &std::path::Path) -> usize {
+    let dir = dir.canonicalize().unwrap();
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|target| target.starts_with(&dir))
+        .count()
+}
+
+#[test]
+fn a_guest_hoarding_descriptors_is_stopped_at_the_handle_limit() {
+    // Unbounded, the guest would hold a host descriptor per open until the process ran out,
+    // and every other sandbox in the process would then fail to open anything.
+    let (dir, policy) = mounted_dir();
+    for max_handles in [Limits::default().max_handles, 40] {
+        let limits = Limits {
+            max_handles,
+            ..Limits::default()
+        };
+        let o = run_with("fd_hoard.wat", limits, policy.clone());
+        assert!(
+            matches!(
+                &o.status,
+                Status::ResourceLimit { resource: LimitedResource::Handles, limit, detail }
+                    if *limit == u64::from(max_handles) && detail.contains("host handles")
+            ),
+            "{:?}",
+            o.status
+        );
+        // All of them were closed with the run, and the next run opens files as usual.
+        assert_eq!(fds_on(dir.path()), 0);
+        let o = run_with(
+            "probe.wat",
+            Limits::default(),
+            probe_args(&["r", "inside.txt"]).with_mounts(&policy),
+        );
+        assert_eq!(o.stdout.bytes, b"inside\n");
+    }
 }
 
 #[test]

@@ -24,6 +24,12 @@ fn proc_exit_code_is_the_status() {
 }
 
 #[test]
+fn modules_with_several_memories_and_tables_run() {
+    // Within the per-run limits (16 each) a module may define more than one of each.
+    assert_eq!(run("two_memories.wat").status, Status::Exited { code: 9 });
+}
+
+#[test]
 fn components_run_through_wasi_cli_run() {
     let p = load("component_ok.wat");
     assert_eq!(p.kind(), airlock::WasmKind::Component);

@@ -286,6 +286,7 @@ fn reports_of_real_runs_match_the_schema() {
             },
         ),
         ("component_env.wat", Policy::default(), Limits::default()),
+        ("table_bomb.wat", Policy::default(), Limits::default()),
     ];
     for (name, policy, limits) in cases {
         let mut req = RunRequest::new(limits.clone(), policy.clone());
