@@ -137,7 +137,8 @@ pub(crate) struct RunOpts {
     /// Virtual clocks and seeded randomness, so that runs are reproducible (seed default 0).
     #[arg(long, value_name = "SEED", num_args = 0..=1, default_missing_value = "0", require_equals = true)]
     deterministic: Option<u64>,
-    /// Events kept in the report; later calls are counted but not kept.
+    /// Events kept in the report and lines shown by --trace; later calls are counted but not
+    /// kept.
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     max_events: usize,
 }
@@ -338,10 +339,24 @@ fn request(a: &RunOpts, limits: &Limits, policy: &Policy) -> RunRequest {
         enabled: a.trace || a.report.is_some(),
         max_events: a.max_events,
         callback: if a.trace {
-            // A closed stderr must not kill the run: errors are ignored.
-            Some(Box::new(|e: &airlock::Event| {
+            // As many lines as the report keeps events, then one that says the rest are not
+            // shown: a guest making host calls in a loop would otherwise write gigabytes to
+            // stderr before its timeout. A closed stderr must not kill the run: errors are
+            // ignored.
+            let max = a.max_events;
+            let mut shown = 0usize;
+            Some(Box::new(move |e: &airlock::Event| {
                 use std::io::Write;
-                let _ = writeln!(std::io::stderr(), "airlock-trace: {e}");
+                if shown < max {
+                    let _ = writeln!(std::io::stderr(), "airlock-trace: {e}");
+                } else if shown == max {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "airlock-trace: further calls are not shown (--max-events {max}); \
+                         the report counts them"
+                    );
+                }
+                shown = shown.saturating_add(1);
             }))
         } else {
             None

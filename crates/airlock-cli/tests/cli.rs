@@ -420,6 +420,28 @@ fn behave_mount() -> (tempfile::TempDir, String) {
 }
 
 #[test]
+fn the_live_trace_stops_at_max_events_and_says_so() {
+    // A million clock reads: the trace shows the first 100, then one line for the rest.
+    let o = airlock(&[
+        "run",
+        "--trace",
+        "--max-events",
+        "100",
+        &guest("many_calls.wat"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 101, "{}", &err[..err.len().min(2000)]);
+    assert!(lines[99].contains("#99 clock_time_get"), "{}", lines[99]);
+    assert!(
+        lines[100].contains("further calls are not shown (--max-events 100)"),
+        "{}",
+        lines[100]
+    );
+}
+
+#[test]
 fn trace_prints_one_line_per_host_call() {
     let (_dir, mount) = behave_mount();
     let o = airlock(&["run", "--trace", "--dir", &mount, &guest("behave.wat")]);
