@@ -44,9 +44,9 @@ type AnalyzerKey = (u128, u64, Option<String>);
 /// What the whole process shares: the engine, and the guest runtimes loaded into it.
 struct Core {
     sandbox: airlock::Sandbox,
-    /// JavaScript's: the same settings, with QuickJS's memory kept resident between runs
-    /// (`JS_KEEP_RESIDENT`: runs 2-20% faster, small ones the most; it would slow Python's). Made
-    /// on first use.
+    /// JavaScript's where `sandbox` does not keep 8 MiB resident (`JS_KEEP_RESIDENT`: runs
+    /// 2-20% faster, small ones the most; without the kernel's `PAGEMAP_SCAN` it would slow
+    /// Python's): the same settings with it. Made on first use.
     js_sandbox: OnceLock<airlock::Sandbox>,
     python: Mutex<HashMap<Option<PathBuf>, PyGuest>>,
     js: Mutex<HashMap<Option<PathBuf>, Js>>,
@@ -89,8 +89,13 @@ impl Core {
         })
     }
 
-    /// JavaScript's sandbox, made on first use (a failure is not remembered).
+    /// JavaScript's sandbox: the shared one where it keeps 8 MiB resident (the default where
+    /// the kernel has `PAGEMAP_SCAN`), else one that does, made on first use (a failure is not
+    /// remembered).
     fn js_sandbox(&self) -> airlock::Result<airlock::Sandbox> {
+        if self.sandbox.config().memory_keep_resident >= airlock::JS_KEEP_RESIDENT {
+            return Ok(self.sandbox.clone());
+        }
         if let Some(s) = self.js_sandbox.get() {
             return Ok(s.clone());
         }

@@ -588,8 +588,8 @@ pub struct Analysis {
 /// Analyses files: sandboxes and guests loaded once, shared by every file. `Send + Sync`.
 pub struct Analyzer {
     sandbox: Sandbox,
-    /// The sandbox JavaScript runs in: given, or (`None`) made on the first script with
-    /// [`JS_KEEP_RESIDENT`] (see [`Analyzer::new`]).
+    /// The sandbox JavaScript runs in: given, or (`None`) `sandbox` if it keeps
+    /// [`JS_KEEP_RESIDENT`], else one made on the first script (see [`Analyzer::new`]).
     js_sandbox: Option<Sandbox>,
     rules: Rules,
     options: AnalyzeOptions,
@@ -608,9 +608,10 @@ fn analyzer_config() -> SandboxConfig {
 
 impl Analyzer {
     /// An analyzer with sandboxes of its own (no fuel metering: the timeout bounds each file).
-    /// JavaScript runs in a second one, made when the first script comes, that keeps QuickJS's
-    /// memory resident between files ([`JS_KEEP_RESIDENT`]): that makes each analysis 2-20%
-    /// faster (small scripts the most), and would make Python's ~30% slower.
+    /// JavaScript needs 8 MiB of memory kept resident between files ([`JS_KEEP_RESIDENT`]:
+    /// each analysis 2-20% faster, small scripts the most). Where that is not the default
+    /// (kernels without `PAGEMAP_SCAN`, where it would make Python ~30% slower), JavaScript runs
+    /// in a second sandbox that keeps it, made when the first script comes.
     pub fn new(options: AnalyzeOptions) -> Result<Analyzer> {
         let sandbox = Sandbox::new(analyzer_config())?;
         Analyzer::build(sandbox, None, options)
@@ -832,6 +833,9 @@ impl Analyzer {
         let js = self.guest(&self.js, GuestKind::Js, |g| {
             let sandbox = match &self.js_sandbox {
                 Some(given) => given.clone(),
+                None if self.sandbox.config().memory_keep_resident >= JS_KEEP_RESIDENT => {
+                    self.sandbox.clone()
+                }
                 None => Sandbox::new(SandboxConfig {
                     memory_keep_resident: JS_KEEP_RESIDENT,
                     ..analyzer_config()

@@ -50,14 +50,15 @@ pub struct SandboxConfig {
     /// Bytes at the start of each linear memory kept resident between runs: when a run ends, the
     /// pages it wrote there are reset in place (to the memory image, or zero) instead of being
     /// unmapped, so the next run does not fault them in again; pages past it are unmapped.
-    /// Default 64 KiB.
+    /// Each memory slot a run used keeps up to this much resident.
     ///
     /// Where the kernel can say which pages a run wrote (Linux 6.7+, `PAGEMAP_SCAN`), only those
-    /// are reset; elsewhere the whole kept range is copied back, which pays off only for guests
-    /// whose runs write most of it: [`JS_KEEP_RESIDENT`] made JavaScript analyses 2-20% faster,
-    /// small scripts the most (QuickJS's pre-initialized memory is 3-4 MiB), while without the
-    /// scan 8 MiB made a fresh Python sandbox ~30% slower. Each memory slot a run used keeps up to
-    /// this much resident.
+    /// are reset, and the default is 8 MiB ([`JS_KEEP_RESIDENT`]): fresh Python sandboxes ran
+    /// 5-7% faster on one thread and 10-14% on two, JavaScript analyses 2-20% (QuickJS's
+    /// pre-initialized memory is 3-4 MiB). Elsewhere the whole kept range is copied back after
+    /// every run, which pays off only for guests whose runs write most of it (JavaScript: the
+    /// analyzer keeps 8 MiB for it), while 8 MiB made a fresh Python sandbox ~30% slower; the
+    /// default there is 64 KiB.
     pub memory_keep_resident: usize,
 }
 
@@ -72,9 +73,22 @@ impl Default for SandboxConfig {
             max_input_bytes: 256 << 20,
             fuel_metering: true,
             max_concurrent_runs: 64,
-            memory_keep_resident: KEEP_RESIDENT,
+            memory_keep_resident: default_keep_resident(),
         }
     }
+}
+
+/// The default [`SandboxConfig::memory_keep_resident`]: 8 MiB where the kernel has
+/// `PAGEMAP_SCAN`, else 64 KiB (asked once per process).
+fn default_keep_resident() -> usize {
+    static KEEP: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *KEEP.get_or_init(|| {
+        if wasmtime::PoolingAllocationConfig::is_pagemap_scan_available() {
+            JS_KEEP_RESIDENT
+        } else {
+            KEEP_RESIDENT
+        }
+    })
 }
 
 /// One run's request: limits, policy, and where to forward output live.
@@ -347,6 +361,11 @@ impl Sandbox {
                 Ok(self.inner.module_linker.get_or_init(|| l))
             }
         }
+    }
+
+    /// How this sandbox was built.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.inner.config
     }
 
     /// The on-disk cache in use, if any.
