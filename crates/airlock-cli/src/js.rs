@@ -147,6 +147,7 @@ fn js_inner(mut a: JsArgs) -> Result<JsRun, Error> {
     let guest = guest::find(GuestKind::Js, a.guest.as_deref())?;
     let sandbox = crate::sandbox_with(a.opts.no_cache, a.opts.fuel.is_some())?;
     let js = load_js(&sandbox, &guest)?;
+    let _drain = crate::forward::DrainOnDrop;
     let run = js.run(&script, &env, crate::request(&a.opts, &limits, &policy))?;
     if let Some(path) = &a.opts.report {
         let input = Input::javascript(&script, js.guest());

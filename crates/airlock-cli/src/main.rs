@@ -2,6 +2,7 @@
 
 mod analyze;
 mod exit;
+mod forward;
 mod js;
 mod python;
 
@@ -332,7 +333,8 @@ fn limits_and_policy(a: &RunOpts, args: Vec<String>) -> Result<(Limits, Policy),
     Ok((limits, policy))
 }
 
-/// The run request: tracing as asked, and the guest's streams forwarded live unless `--json`.
+/// The run request: tracing as asked, and the guest's streams forwarded live unless `--json`
+/// (from a thread of their own: hold a [`forward::DrainOnDrop`] while running).
 fn request(a: &RunOpts, limits: &Limits, policy: &Policy) -> RunRequest {
     let mut request = RunRequest::new(limits.clone(), policy.clone());
     request.trace = TraceConfig {
@@ -346,17 +348,18 @@ fn request(a: &RunOpts, limits: &Limits, policy: &Policy) -> RunRequest {
             let max = a.max_events;
             let mut shown = 0usize;
             Some(Box::new(move |e: &airlock::Event| {
-                use std::io::Write;
-                if shown < max {
-                    let _ = writeln!(std::io::stderr(), "airlock-trace: {e}");
+                let line = if shown < max {
+                    format!("airlock-trace: {e}\n")
                 } else if shown == max {
-                    let _ = writeln!(
-                        std::io::stderr(),
+                    format!(
                         "airlock-trace: further calls are not shown (--max-events {max}); \
-                         the report counts them"
-                    );
-                }
+                         the report counts them\n"
+                    )
+                } else {
+                    return;
+                };
                 shown = shown.saturating_add(1);
+                forward::send(forward::Target::Stderr, line.into_bytes());
             }))
         } else {
             None
@@ -364,8 +367,8 @@ fn request(a: &RunOpts, limits: &Limits, policy: &Policy) -> RunRequest {
         ..TraceConfig::default()
     };
     if !a.json {
-        request.stdout_sink = Some(Box::new(std::io::stdout()));
-        request.stderr_sink = Some(Box::new(std::io::stderr()));
+        request.stdout_sink = Some(Box::new(forward::Sink(forward::Target::Stdout)));
+        request.stderr_sink = Some(Box::new(forward::Sink(forward::Target::Stderr)));
     }
     request
 }
@@ -374,6 +377,7 @@ fn run_inner(a: RunArgs) -> Result<Outcome, Error> {
     let (limits, policy) = limits_and_policy(&a.opts, a.args)?;
     let sandbox = sandbox(a.opts.no_cache)?;
     let program = sandbox.load_file(&a.file)?;
+    let _drain = forward::DrainOnDrop;
     let outcome = sandbox.run(&program, request(&a.opts, &limits, &policy))?;
     if let Some(path) = &a.opts.report {
         write_report(path, &Report::new(&program, &limits, &policy, &outcome))?;

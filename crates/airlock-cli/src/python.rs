@@ -169,6 +169,7 @@ fn python_inner(a: PythonArgs) -> Result<Outcome, Error> {
     let guest = guest::find(GuestKind::Python, a.guest.as_deref())?;
     let sandbox = crate::sandbox_with(a.opts.no_cache, a.opts.fuel.is_some())?;
     let python = load_python(&sandbox, &guest)?;
+    let _drain = crate::forward::DrainOnDrop;
     let outcome = python.run(&source, crate::request(&a.opts, &limits, &policy))?;
     if let Some(path) = &a.opts.report {
         let input = Input::python(&source, python.guest());

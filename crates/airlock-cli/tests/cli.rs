@@ -595,3 +595,34 @@ fn an_unwritable_report_is_an_output_error() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_reader_that_stops_reading_does_not_hold_the_guest() {
+    // airlock's stdout is a pipe nobody reads. The guest's output goes to it from a thread of
+    // its own, so the guest still ends (here at the 1 MiB output limit) and the report is
+    // written; airlock then waits for the reader to take what the guest printed.
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let child = Command::new(env!("CARGO_BIN_EXE_airlock"))
+        .args(["run", "--timeout", "20s", "--report"])
+        .arg(&report)
+        .arg(guest("flood.wat"))
+        .env("AIRLOCK_CACHE_DIR", dir.path().join("cache"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !report.exists() && started.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let written = report.exists();
+    // Read everything (else the child would wait for the reader forever).
+    let o = child.wait_with_output().unwrap();
+    assert!(written, "the run did not end while its output was unread");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(v["outcome"]["status"]["kind"], "output_limit", "{v}");
+    assert_eq!(code(&o), 153);
+    assert_eq!(o.stdout.len(), 1 << 20);
+}

@@ -99,6 +99,8 @@ pub struct RunRequest {
     /// What the guest may see.
     pub policy: Policy,
     /// If set, stdout is also written here as the guest writes it (still bounded by the limit).
+    /// It is called from the guest's write: a sink that blocks holds the guest there, where
+    /// the timeout cannot stop it, so a sink that may block should hand the bytes to a thread.
     pub stdout_sink: Option<Sink>,
     /// If set, stderr is also written here as the guest writes it.
     pub stderr_sink: Option<Sink>,
