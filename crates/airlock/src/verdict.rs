@@ -743,6 +743,54 @@ mod tests {
     }
 
     #[test]
+    fn every_ending_at_a_limit_is_a_run_that_did_not_finish() {
+        use crate::{LimitedResource, Status, Stream};
+        // Exhaustive on purpose: a new way for a run to end must be placed here.
+        let at_a_limit = |s: &Status| match s {
+            Status::Exited { .. } | Status::Trap { .. } => false,
+            Status::Timeout { .. }
+            | Status::FuelExhausted { .. }
+            | Status::MemoryLimit { .. }
+            | Status::OutputLimit { .. }
+            | Status::ResourceLimit { .. } => true,
+        };
+        let all = [
+            Status::Exited { code: 0 },
+            Status::Trap {
+                code: "unreachable".into(),
+                message: String::new(),
+                backtrace: Vec::new(),
+            },
+            Status::Timeout { limit_ms: 1 },
+            Status::FuelExhausted { limit: 1 },
+            Status::MemoryLimit {
+                limit_bytes: 1,
+                detail: String::new(),
+            },
+            Status::OutputLimit {
+                stream: Stream::Stdout,
+                limit_bytes: 1,
+            },
+            Status::ResourceLimit {
+                resource: LimitedResource::Handles,
+                limit: 1,
+                detail: String::new(),
+            },
+        ];
+        let rules = Rules::builtin();
+        for status in all {
+            let mut r = report(json!([]), json!({}));
+            r["outcome"]["status"] = serde_json::to_value(&status).unwrap();
+            let fired = rules
+                .evaluate(&r)
+                .reasons
+                .iter()
+                .any(|r| r.rule == "run.did-not-finish");
+            assert_eq!(fired, at_a_limit(&status), "{}", status.kind());
+        }
+    }
+
+    #[test]
     fn every_point_names_its_rule_and_evidence() {
         let r = report(
             json!([{ "seq": 4, "call": "WScript.Shell.RegWrite", "args": "\"HKCU\\\\...\"", "category": "registry" }]),
