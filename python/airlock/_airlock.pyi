@@ -17,7 +17,7 @@ class Sandbox:
         memory: int = 268435456,
         fuel: Optional[int] = None,
         max_output: int = 1048576,
-        max_handles: int = 2048,
+        max_handles: int = 512,
         env: Optional[Dict[str, str]] = None,
         mounts: Optional[Sequence[_MountSpec]] = None,
         deterministic: Optional[int] = None,

@@ -110,7 +110,7 @@ def test_descriptor_hoarding_stops_at_the_handle_limit(tmp_path):
     assert "more than 100 host handles" in r.message
     with pytest.raises(airlock.LimitExceededError):
         r.check()
-    assert airlock.Sandbox().max_handles == 2048
+    assert airlock.Sandbox().max_handles == 512
 
 
 def test_hostile_python_is_contained():

@@ -113,7 +113,7 @@ pub(crate) struct RunOpts {
     /// Fuel limit (about one unit per instruction). Default: unmetered.
     #[arg(long)]
     fuel: Option<u64>,
-    /// Memory limit per linear memory (e.g. 64MiB, 1GiB).
+    /// Linear memory limit, all the guest's memories together (e.g. 64MiB, 1GiB).
     #[arg(long, default_value = "256MiB", value_parser = parse_size)]
     memory: u64,
     /// Output kept per stream; a guest writing more is stopped (e.g. 64KiB, 1MiB).
@@ -171,6 +171,8 @@ fn main() -> ExitCode {
             return code_of(code);
         }
     };
+    // A few runs could use up the usual soft limit of 1,024 descriptors (512 handles each).
+    airlock::raise_descriptor_limit();
     let code = match cli.command {
         Command::Run(args) => run(*args),
         Command::Python(args) => python::python(*args),

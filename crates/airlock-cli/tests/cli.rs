@@ -626,3 +626,27 @@ fn a_reader_that_stops_reading_does_not_hold_the_guest() {
     assert_eq!(code(&o), 153);
     assert_eq!(o.stdout.len(), 1 << 20);
 }
+
+#[test]
+fn the_command_raises_a_low_descriptor_limit_so_the_handle_cap_is_what_stops_a_hoarder() {
+    // Under a soft limit of 256 descriptors, a guest allowed 400 handles would make the host
+    // run out first (the guest would see an I/O error, and every other open in the process
+    // would fail); airlock raises the soft limit to the hard one, so the cap stops it.
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(r#"ulimit -Sn 256 && exec "$0" run --max-handles 400 --ro-dir "$1" "$2""#)
+        .arg(env!("CARGO_BIN_EXE_airlock"))
+        .arg(env!("CARGO_MANIFEST_DIR"))
+        .arg(guest("fd_hoard.wat"))
+        .env("AIRLOCK_CACHE_DIR", dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 154, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("more than 400 host handles"),
+        "{}",
+        stderr(&o)
+    );
+}

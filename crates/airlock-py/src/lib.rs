@@ -245,11 +245,11 @@ fn mount_of(item: &Bound<'_, PyAny>) -> PyResult<Mount> {
 /// Keyword arguments (all optional, all with finite defaults):
 ///
 /// - ``timeout``: wall-clock seconds per run, host calls included (default 10).
-/// - ``memory``: bytes of linear memory per guest memory (default 256 MiB).
+/// - ``memory``: bytes of linear memory, all the guest's memories together (default 256 MiB).
 /// - ``fuel``: instruction budget, or None for unmetered (default None).
 /// - ``max_output``: bytes kept per stream; more stops the guest (default 1 MiB).
 /// - ``max_handles``: host handles (open files, directories, streams) a guest may hold at once;
-///   one more stops it with status ``resource_limit`` (default 2048).
+///   one more stops it with status ``resource_limit`` (default 512).
 /// - ``env``: dict of environment variables the guest sees (default none).
 /// - ``mounts``: list of ``(host_dir, guest_path)`` or ``(host_dir, guest_path, writable)``,
 ///   for example ``airlock.Mount("data", "/data")`` (default none).
@@ -324,7 +324,7 @@ impl Sandbox {
         memory = 268435456,
         fuel = None,
         max_output = 1048576,
-        max_handles = 2048,
+        max_handles = 512,
         env = None,
         mounts = None,
         deterministic = None,
@@ -877,7 +877,7 @@ impl RunResult {
     fn fuel_consumed(&self) -> Option<u64> {
         self.data.outcome.resources.fuel_consumed
     }
-    /// Largest size any linear memory reached, bytes.
+    /// The most linear memory the guest had at once (all its memories), bytes.
     #[getter]
     fn peak_memory(&self) -> u64 {
         self.data.outcome.resources.peak_memory_bytes

@@ -70,7 +70,10 @@ pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub use detect::{WasmKind, diagnose, looks_like_text, to_binary};
 pub use determinism::{VIRTUAL_EPOCH_SECS, VIRTUAL_STEP};
 pub use error::{Error, ErrorKind, InvalidModule, Result};
-pub use limits::{Limits, MAX_PER_RUN, MAX_TABLE_ELEMENTS, MAX_TIMEOUT, MIB, Mount, Policy, Stdin};
+pub use limits::{
+    Limits, MAX_PER_RUN, MAX_TABLE_ELEMENTS, MAX_TIMEOUT, MIB, Mount, Policy, Stdin,
+    raise_descriptor_limit,
+};
 pub use outcome::{Captured, Frame, LimitedResource, Outcome, Resources, Status, Stream};
 pub use output::Sink;
 pub use report::{REPORT_VERSION, Report};

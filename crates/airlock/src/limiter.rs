@@ -11,15 +11,14 @@ pub(crate) struct Limiter {
     instances: usize,
     memories: usize,
     tables: usize,
+    /// Linear memory the guest has now, all its memories together.
+    total_memory: usize,
+    /// The most it had at once.
     pub peak_memory: usize,
-    /// The first growth refused.
-    pub refused: Option<Refused>,
-}
-
-/// A growth the limiter refused, and what was asked.
-pub(crate) enum Refused {
-    Memory(String),
-    Table(String),
+    /// The first memory growth refused, if any.
+    pub memory_refused: Option<String>,
+    /// The first table growth refused, if any.
+    pub table_refused: Option<String>,
 }
 
 impl Limiter {
@@ -30,30 +29,41 @@ impl Limiter {
             instances: l.max_instances as usize,
             memories: l.max_memories as usize,
             tables: l.max_tables as usize,
+            total_memory: 0,
             peak_memory: 0,
-            refused: None,
+            memory_refused: None,
+            table_refused: None,
         }
     }
 }
 
 impl ResourceLimiter for Limiter {
+    /// The memory limit is for all the guest's memories together: a module may define several.
     fn memory_growing(
         &mut self,
         current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.memory_bytes {
-            if self.refused.is_none() {
-                self.refused = Some(Refused::Memory(if current == 0 {
-                    format!("the guest's initial memory of {desired} bytes is over the limit")
+        let total = (self.total_memory - current.min(self.total_memory)).saturating_add(desired);
+        if total > self.memory_bytes {
+            if self.memory_refused.is_none() {
+                let others = total - desired;
+                let with = if others > 0 {
+                    format!(" (with {others} bytes in its other memories)")
                 } else {
-                    format!("growing memory from {current} to {desired} bytes was refused")
-                }));
+                    String::new()
+                };
+                self.memory_refused = Some(if current == 0 {
+                    format!("the guest's initial memory of {desired} bytes{with} is over the limit")
+                } else {
+                    format!("growing memory from {current} to {desired} bytes{with} was refused")
+                });
             }
             return Ok(false);
         }
-        self.peak_memory = self.peak_memory.max(desired);
+        self.total_memory = total;
+        self.peak_memory = self.peak_memory.max(total);
         Ok(true)
     }
 
@@ -64,12 +74,12 @@ impl ResourceLimiter for Limiter {
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         if desired > self.table_elements {
-            if self.refused.is_none() {
-                self.refused = Some(Refused::Table(if current == 0 {
+            if self.table_refused.is_none() {
+                self.table_refused = Some(if current == 0 {
                     format!("the guest's initial table of {desired} elements is over the limit")
                 } else {
                     format!("growing a table from {current} to {desired} elements was refused")
-                }));
+                });
             }
             return Ok(false);
         }

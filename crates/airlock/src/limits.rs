@@ -18,6 +18,33 @@ pub const MAX_PER_RUN: u32 = 16;
 /// The most elements a table may be allowed (the size of a table slot in the pool).
 pub const MAX_TABLE_ELEMENTS: u64 = 400_000;
 
+/// The fewest host handles a run may be allowed ([`Limits::max_handles`]).
+const MIN_HANDLES: u32 = 16;
+
+/// Raises this process's soft limit on open descriptors (`RLIMIT_NOFILE`) to its hard limit, as
+/// Go's runtime does when a program starts, and returns the soft limit then in force. The soft
+/// limit is often 1,024, which a few runs at [`Limits::max_handles`] could use up. The `airlock`
+/// command calls this; a program embedding the library decides for itself (the processes it
+/// starts inherit the raised limit, and a program that uses `select` needs descriptors below
+/// 1,024).
+pub fn raise_descriptor_limit() -> Option<u64> {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    // An unlimited hard limit is capped by the kernel (`fs.nr_open`, 1,048,576 by default).
+    let target = limit.maximum.unwrap_or(1 << 20);
+    if limit.current.is_some_and(|soft| soft < target) {
+        // Not being allowed to raise it leaves it as it was.
+        let _ = setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: Some(target),
+                maximum: limit.maximum,
+            },
+        );
+    }
+    getrlimit(Resource::Nofile).current
+}
+
 /// Hard limits on one guest run. Every limit has a finite default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Limits {
@@ -27,7 +54,7 @@ pub struct Limits {
     /// Fuel (about one unit per WebAssembly instruction). `None` = unmetered (the timeout still
     /// applies). Default `None`.
     pub fuel: Option<u64>,
-    /// Bytes of linear memory the guest may have, per memory. Default 256 MiB.
+    /// Bytes of linear memory the guest may have, all its memories together. Default 256 MiB.
     pub memory_bytes: u64,
     /// Bytes of output kept per stream (stdout, stderr). A guest that writes more is stopped
     /// with [`Status::OutputLimit`](crate::Status::OutputLimit). Default 1 MiB.
@@ -38,9 +65,14 @@ pub struct Limits {
     pub table_elements: u64,
     /// Host handles a guest may hold at once: open files and directories, streams, timers and
     /// the other WASI resources (an open file is one to three: its descriptor and its streams;
-    /// a host process has a limited number of descriptors, shared by all its sandboxes). One
-    /// more ends the run with [`Status::ResourceLimit`](crate::Status::ResourceLimit).
-    /// Default 2,048.
+    /// the standard streams and each mount count too). One more ends the run with
+    /// [`Status::ResourceLimit`](crate::Status::ResourceLimit). Default 512, at least 16.
+    ///
+    /// Each handle may hold a host descriptor, and a process has a limited number of them,
+    /// shared by all its sandboxes (`RLIMIT_NOFILE`, often 1,024 by default): keep this times
+    /// the runs in flight under it, or raise it ([`raise_descriptor_limit`], as the `airlock`
+    /// command does). The cap counts handles, not the host memory behind them (a directory
+    /// listing is read whole for each stream that reads it).
     pub max_handles: u32,
     /// Instances, memories and tables a guest may create. Default 16 each, which is also the
     /// most allowed ([`MAX_PER_RUN`]).
@@ -63,7 +95,7 @@ impl Default for Limits {
             memory_bytes: 256 * MIB,
             max_output_bytes: MIB,
             table_elements: 100_000,
-            max_handles: 2048,
+            max_handles: 512,
             max_instances: MAX_PER_RUN,
             max_memories: MAX_PER_RUN,
             max_tables: MAX_PER_RUN,
@@ -72,8 +104,8 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// Checks that the limits make sense (non-zero timeout and memory) and are within what a
-    /// sandbox can give (memory, table elements, instances, memories and tables).
+    /// Checks that the limits make sense (non-zero timeout and memory, a few handles) and are
+    /// within what a sandbox can give (memory, table elements, instances, memories and tables).
     pub fn validate(&self) -> crate::Result<()> {
         if self.timeout > MAX_TIMEOUT {
             return Err(crate::Error::Config(format!(
@@ -102,6 +134,12 @@ impl Limits {
             return Err(crate::Error::Config(format!(
                 "the table limit {} is over the largest supported ({MAX_TABLE_ELEMENTS} elements)",
                 self.table_elements
+            )));
+        }
+        if self.max_handles < MIN_HANDLES {
+            return Err(crate::Error::Config(format!(
+                "the handle limit must be at least {MIN_HANDLES} (the standard streams and the \
+                 mounts take some)"
             )));
         }
         for (what, n) in [
@@ -238,6 +276,11 @@ mod tests {
                 ..Limits::default()
             },
         ];
+        let too_few = Limits {
+            max_handles: MIN_HANDLES - 1,
+            ..Limits::default()
+        };
+        assert!(too_few.validate().is_err());
         for l in over {
             let e = l.validate().unwrap_err();
             assert!(

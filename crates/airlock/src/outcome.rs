@@ -226,7 +226,7 @@ pub struct Resources {
     pub wall_time_us: u64,
     /// Fuel consumed, when fuel metering is on.
     pub fuel_consumed: Option<u64>,
-    /// Largest size any linear memory reached, bytes.
+    /// The most linear memory the guest had at once (all its memories together), bytes.
     pub peak_memory_bytes: u64,
     /// True if the guest asked for memory past the limit (and was refused).
     pub memory_limit_hit: bool,

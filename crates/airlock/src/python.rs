@@ -284,7 +284,9 @@ impl PythonSession {
             .checked_add(self.limits.timeout)
             .ok_or_else(|| Error::Config("the timeout is too large".into()))?;
         self.store.data_mut().deadline = deadline;
-        self.store.data_mut().limiter.refused = None;
+        let limiter = &mut self.store.data_mut().limiter;
+        limiter.memory_refused = None;
+        limiter.table_refused = None;
         sandbox.refuel(&mut self.store, &self.limits)?;
         let _ticking = sandbox.ticking(deadline);
         let store = &mut self.store;

@@ -18,7 +18,7 @@ use crate::cache::DiskCache;
 use crate::detect::{self, WasmKind};
 use crate::determinism::{VirtualMonotonic, VirtualTime, VirtualWall, random_bytes};
 use crate::error::{Error, InvalidModule, Result};
-use crate::limiter::{Limiter, Refused};
+use crate::limiter::Limiter;
 use crate::limits::{Limits, MAX_PER_RUN, MAX_TABLE_ELEMENTS, Policy, Stdin};
 use crate::outcome::{Frame, LimitedResource, Outcome, Resources, Status, Stream};
 use crate::output::{CapturePipe, OutputLimitExceeded, Sink};
@@ -906,7 +906,7 @@ impl Sandbox {
                     .filter(|_| self.inner.config.fuel_metering)
                     .map(|left| fuel_start.saturating_sub(left)),
                 peak_memory_bytes: limiter.peak_memory as u64,
-                memory_limit_hit: matches!(limiter.refused, Some(Refused::Memory(_))),
+                memory_limit_hit: limiter.memory_refused.is_some(),
             },
             trace: recorder.take(),
         }
@@ -1186,21 +1186,21 @@ fn classify(
             ),
         };
     }
-    if let Some(refused) = &limiter.refused {
-        let then = match trap {
-            Some(t) => format!("; then the guest trapped ({})", trap_code(t)),
-            None => String::new(),
+    let then = || match trap {
+        Some(t) => format!("; then the guest trapped ({})", trap_code(t)),
+        None => String::new(),
+    };
+    if let Some(detail) = &limiter.memory_refused {
+        return Status::MemoryLimit {
+            limit_bytes: limits.memory_bytes,
+            detail: format!("{detail}{}", then()),
         };
-        return match refused {
-            Refused::Memory(detail) => Status::MemoryLimit {
-                limit_bytes: limits.memory_bytes,
-                detail: format!("{detail}{then}"),
-            },
-            Refused::Table(detail) => Status::ResourceLimit {
-                resource: LimitedResource::TableElements,
-                limit: limits.table_elements,
-                detail: format!("{detail}{then}"),
-            },
+    }
+    if let Some(detail) = &limiter.table_refused {
+        return Status::ResourceLimit {
+            resource: LimitedResource::TableElements,
+            limit: limits.table_elements,
+            detail: format!("{detail}{}", then()),
         };
     }
     let backtrace = e

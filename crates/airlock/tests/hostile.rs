@@ -125,6 +125,34 @@ fn memory_bomb_hits_the_memory_limit() {
 }
 
 #[test]
+fn the_memory_limit_is_for_all_of_a_guests_memories_together() {
+    // Two memories of 20 MiB each: within a 32 MiB limit one by one, not together.
+    let limits = Limits {
+        memory_bytes: 32 * MIB,
+        ..Limits::default()
+    };
+    let o = run_with("two_memory_bomb.wat", limits.clone(), Policy::default());
+    assert!(
+        matches!(
+            &o.status,
+            Status::MemoryLimit { detail, .. }
+                if detail.contains("growing memory from 65536 to 21037056 bytes (with 21037056 bytes in its other memories) was refused")
+        ),
+        "{:?}",
+        o.status
+    );
+    assert!(o.resources.memory_limit_hit);
+    assert_eq!(o.resources.peak_memory_bytes, 21_037_056 + 65_536);
+    let roomy = Limits {
+        memory_bytes: 64 * MIB,
+        ..limits
+    };
+    let o = run_with("two_memory_bomb.wat", roomy, Policy::default());
+    assert_eq!(o.status, Status::Exited { code: 0 });
+    assert_eq!(o.resources.peak_memory_bytes, 2 * 21_037_056);
+}
+
+#[test]
 fn initial_memory_over_the_limit_fails_at_start() {
     let limits = Limits {
         memory_bytes: 64 * MIB,
