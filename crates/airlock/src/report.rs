@@ -10,8 +10,10 @@ use crate::outcome::{Outcome, Resources, Status};
 use crate::sandbox::Program;
 use crate::trace::{Category, Event};
 
-/// The report format's version.
-pub const REPORT_VERSION: u32 = 1;
+/// The report format's version. 2: `limits.max_handles`; the `resource_limit` status (a table
+/// refusal was a `memory_limit` in 1); the memory limit and `resources.peak_memory_bytes` count
+/// all of a guest's memories together (1: each memory, the largest).
+pub const REPORT_VERSION: u32 = 2;
 
 /// The version of wasmtime airlock runs on.
 pub const WASMTIME_VERSION: &str = "48.0.8";
