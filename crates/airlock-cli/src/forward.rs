@@ -4,11 +4,12 @@
 //! Writing them from the guest's host call would let a reader that stops reading (a full pipe)
 //! hold the guest inside that call, where its wall-clock timeout cannot stop it. Here the guest
 //! only queues the bytes: what is queued is bounded by the output limit per stream (the capture
-//! pipe forwards only what it keeps) and by `--max-events` trace lines. One thread and one queue
-//! keep the order in which stdout, stderr and trace lines were written.
+//! pipe forwards only what it keeps), and trace lines by a budget of their own. One thread and
+//! one queue keep the order in which stdout, stderr and trace lines were written.
 
 use std::io::Write;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
 /// Where forwarded bytes go.
@@ -20,6 +21,8 @@ pub enum Target {
 
 enum Message {
     Bytes(Target, Vec<u8>),
+    /// A `--trace` line, for stderr.
+    Trace(String),
     /// Everything queued before it has been written: answer.
     Drained(SyncSender<()>),
 }
@@ -45,6 +48,10 @@ fn forward(rx: Receiver<Message>) {
             Message::Bytes(Target::Stderr, b) => {
                 let _ = std::io::stderr().lock().write_all(&b);
             }
+            Message::Trace(line) => {
+                let _ = std::io::stderr().lock().write_all(line.as_bytes());
+                TRACE_QUEUED.fetch_sub(line.len(), Ordering::Relaxed);
+            }
             Message::Drained(ack) => {
                 let _ = ack.send(());
             }
@@ -57,9 +64,40 @@ pub fn send(target: Target, bytes: Vec<u8>) {
     let _ = queue().send(Message::Bytes(target, bytes));
 }
 
+/// Bytes of trace lines queued and not yet written.
+static TRACE_QUEUED: AtomicUsize = AtomicUsize::new(0);
+/// Trace lines not queued since the last one that was.
+static TRACE_SKIPPED: AtomicUsize = AtomicUsize::new(0);
+/// The most bytes of trace lines queued at once: a guest making host calls while stderr is not
+/// read would otherwise queue every line.
+const TRACE_BUDGET: usize = 8 << 20;
+
+/// Queues a `--trace` line (with its newline), unless stderr is that far behind; then it is
+/// counted, and the next line queued says how many were not shown.
+pub fn trace(line: String) {
+    if TRACE_QUEUED.load(Ordering::Relaxed) + line.len() > TRACE_BUDGET {
+        TRACE_SKIPPED.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    skipped_note();
+    TRACE_QUEUED.fetch_add(line.len(), Ordering::Relaxed);
+    let _ = queue().send(Message::Trace(line));
+}
+
+/// Queues a line saying how many trace lines were not queued, if any were not.
+fn skipped_note() {
+    let skipped = TRACE_SKIPPED.swap(0, Ordering::Relaxed);
+    if skipped > 0 {
+        let note = format!("airlock-trace: {skipped} calls not shown: stderr fell behind\n");
+        TRACE_QUEUED.fetch_add(note.len(), Ordering::Relaxed);
+        let _ = queue().send(Message::Trace(note));
+    }
+}
+
 /// Waits until everything queued so far is written (before airlock writes anything of its own).
 pub fn drain() {
     let Some(queue) = QUEUE.get() else { return };
+    skipped_note();
     let (ack, done) = sync_channel(1);
     if queue.send(Message::Drained(ack)).is_ok() {
         let _ = done.recv();

@@ -361,7 +361,7 @@ fn request(a: &RunOpts, limits: &Limits, policy: &Policy) -> RunRequest {
                     return;
                 };
                 shown = shown.saturating_add(1);
-                forward::send(forward::Target::Stderr, line.into_bytes());
+                forward::trace(line);
             }))
         } else {
             None

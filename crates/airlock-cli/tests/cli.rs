@@ -650,3 +650,48 @@ fn the_command_raises_a_low_descriptor_limit_so_the_handle_cap_is_what_stops_a_h
         stderr(&o)
     );
 }
+
+#[test]
+fn trace_lines_stderr_cannot_take_are_counted_not_queued() {
+    // A million traced calls while nobody reads stderr: the run still ends (the report is
+    // written), what is queued stays bounded, and a line says how many were not shown.
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let child = Command::new(env!("CARGO_BIN_EXE_airlock"))
+        .args(["run", "--trace", "--max-events", "2000000", "--report"])
+        .arg(&report)
+        .arg(guest("many_calls.wat"))
+        .env("AIRLOCK_CACHE_DIR", dir.path().join("cache"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !report.exists() && started.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let written = report.exists();
+    let o = child.wait_with_output().unwrap();
+    assert!(written, "the run did not end while stderr was unread");
+    assert_eq!(code(&o), 0);
+    let err = stderr(&o);
+    let shown = err
+        .lines()
+        .filter(|l| l.contains(" clock_time_get("))
+        .count();
+    let note = err
+        .lines()
+        .find(|l| l.contains("calls not shown: stderr fell behind"))
+        .unwrap_or_else(|| panic!("no note; {shown} lines shown"));
+    let skipped: usize = note
+        .trim_start_matches("airlock-trace: ")
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Every call is either shown or counted (and proc_exit is the last line shown).
+    assert_eq!(shown + skipped + 1, 1_000_001, "{note}");
+    assert!(err.len() < 40 << 20, "{} bytes", err.len());
+}
