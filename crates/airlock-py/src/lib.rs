@@ -621,11 +621,12 @@ impl Sandbox {
             })
             .collect();
         format!(
-            "Sandbox(timeout={}, memory={}, fuel={}, max_output={}, env={names:?}, mounts={mounts:?}, deterministic={}, trace={})",
+            "Sandbox(timeout={}, memory={}, fuel={}, max_output={}, max_handles={}, env={names:?}, mounts={mounts:?}, deterministic={}, trace={})",
             self.limits.timeout.as_secs_f64(),
             self.limits.memory_bytes,
             opt(self.limits.fuel),
             self.limits.max_output_bytes,
+            self.limits.max_handles,
             opt(self.policy.deterministic),
             if self.trace { "True" } else { "False" },
         )

@@ -33,7 +33,7 @@
 //! ```
 //!
 //! Failures that stop a guest from starting are [`Error`]s; everything that happens once it
-//! runs (exit, trap, timeout, fuel, memory, output limits) is a [`Status`].
+//! runs (exit, trap, timeout, fuel, memory, output and other resource limits) is a [`Status`].
 
 pub mod analyze;
 pub mod cache;

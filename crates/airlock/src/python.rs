@@ -158,7 +158,8 @@ impl Python {
 
     /// Starts a session: one interpreter whose globals persist across
     /// [`exec`](PythonSession::exec) calls, each call under `request.limits` (the timeout, fuel
-    /// and output limits apply per call; the memory limit to the interpreter's memory).
+    /// and output limits apply per call; the memory and handle limits to the interpreter as a
+    /// whole: files a call leaves open count against the next).
     pub fn session(&self, request: RunRequest) -> Result<PythonSession> {
         self.start(request)
     }

@@ -530,18 +530,34 @@ fn memory_kept_resident_between_runs_is_pristine_for_the_next_run() {
     // Kept resident, the memory slot's written pages are reset in place rather than unmapped
     // (found by the kernel's dirty-page scan where it has one): every run must still start from
     // the module's own contents, whether the reset covers all of the memory or only part of it.
+    // One run at a time, so that each run takes the slot the one before left; the runs
+    // alternate between two different modules, so that a slot also passes from one module's
+    // image to another's.
+    let text = std::fs::read_to_string(guest("scribble.wat")).unwrap();
+    let other = text.replacen(
+        "(func (export \"_start\")",
+        "(func $unused)\n  (func (export \"_start\")",
+        1,
+    );
     for keep in [64 * 1024, airlock::JS_KEEP_RESIDENT, 64 << 20] {
         let sandbox = airlock::Sandbox::new(airlock::SandboxConfig {
             cache_dir: None,
             memory_keep_resident: keep,
+            max_concurrent_runs: 1,
             ..airlock::SandboxConfig::default()
         })
         .unwrap();
-        let program = sandbox.load_file(guest("scribble.wat")).unwrap();
-        for _ in 0..3 {
-            let o = sandbox.run(&program, RunRequest::default()).unwrap();
+        let programs = [
+            sandbox.load_bytes("scribble.wat", text.as_bytes()).unwrap(),
+            sandbox.load_bytes("other.wat", other.as_bytes()).unwrap(),
+        ];
+        assert_ne!(programs[0].sha256_hex(), programs[1].sha256_hex());
+        for i in 0..6 {
+            let o = sandbox
+                .run(&programs[i % 2], RunRequest::default())
+                .unwrap();
             assert_eq!(o.status, Status::Exited { code: 0 }, "{o:?}");
-            assert_eq!(o.stdout.text(), "clean\n", "keep_resident {keep}");
+            assert_eq!(o.stdout.text(), "clean\n", "keep_resident {keep}, run {i}");
         }
     }
 }
