@@ -50,7 +50,10 @@ pub struct SandboxConfig {
     /// Bytes at the start of each linear memory kept resident between runs: when a run ends, the
     /// pages it wrote there are reset in place (to the memory image, or zero) instead of being
     /// unmapped, so the next run does not fault them in again; pages past it are unmapped.
-    /// Each memory slot a run used keeps up to this much resident.
+    /// Each memory slot a run used keeps up to this much resident (the pool has
+    /// [`max_concurrent_runs`](Self::max_concurrent_runs) x 16 slots: after a burst of runs of
+    /// modules that each write 8 MiB in 16 memories, that is 8 GiB with the defaults; a sandbox
+    /// for such modules should keep less).
     ///
     /// Where the kernel can say which pages a run wrote (Linux 6.7+, `PAGEMAP_SCAN`), only those
     /// are reset, and the default is 8 MiB ([`JS_KEEP_RESIDENT`]): fresh Python sandboxes ran
