@@ -46,6 +46,16 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
+    // `scripts/compare-js-engines` takes the same scripts from here.
+    if let Some(dir) = std::env::var_os("AIRLOCK_WRITE_SHAPES") {
+        for (shape, make) in SHAPES {
+            for (_, size, _) in SIZES {
+                let file = std::path::Path::new(&dir).join(format!("{shape}-{size}.js"));
+                std::fs::write(file, make(size)).unwrap();
+            }
+        }
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     // A cold compile must not count: the first run warms the cache.
     let warm = dir.path().join("warm.js");
