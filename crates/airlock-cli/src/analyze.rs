@@ -8,6 +8,8 @@ use airlock::verdict::{Level, Rules, Verdict};
 use clap::Args;
 use serde_json::{Value, json};
 
+use crate::say;
+
 /// Exit code when every file is benign.
 pub const BENIGN: i32 = 0;
 /// Exit code when the worst file was not analysed (and none is suspicious or malicious).
@@ -112,12 +114,12 @@ pub fn print_summary(a: &Analysis) {
         Some(e) => format!("{}, {e}", a.file_type.as_str()),
         None => a.file_type.as_str().to_string(),
     };
-    println!(
+    say(&format!(
         "{}: {} [{kind}, {} ms]",
         a.name,
         v.summary(),
         a.elapsed.as_millis()
-    );
+    ));
     for r in &v.reasons {
         let first = r.evidence.first().map(String::as_str).unwrap_or("");
         let more = if r.matched > 1 {
@@ -125,10 +127,10 @@ pub fn print_summary(a: &Analysis) {
         } else {
             String::new()
         };
-        println!(
+        say(&format!(
             "  +{:<3} {}: {} -- {first}{more}",
             r.points, r.rule, r.description
-        );
+        ));
     }
     if let Some(ind) = a.report.pointer("/emulation/indicators") {
         // (indicator kind, its main field or "" for plain strings, the label shown)
@@ -146,7 +148,7 @@ pub fn print_summary(a: &Analysis) {
                     x[field].as_str()
                 };
                 if let Some(s) = s {
-                    println!("  {label:<9} {s}");
+                    say(&format!("  {label:<9} {s}"));
                 }
             }
         }
@@ -157,7 +159,7 @@ pub fn print_summary(a: &Analysis) {
         .and_then(Value::as_str)
         && status != "exited"
     {
-        println!("  run ended: {status}");
+        say(&format!("  run ended: {status}"));
     }
 }
 
@@ -283,11 +285,11 @@ pub fn verdict(a: VerdictArgs) -> i32 {
             .pointer("/input/name")
             .and_then(Value::as_str)
             .unwrap_or("?");
-        println!("{name}: {}", v.summary());
+        say(&format!("{name}: {}", v.summary()));
         for r in &v.reasons {
-            println!("  +{:<3} {}: {}", r.points, r.rule, r.description);
+            say(&format!("  +{:<3} {}: {}", r.points, r.rule, r.description));
             for e in &r.evidence {
-                println!("        {e}");
+                say(&format!("        {e}"));
             }
         }
         match stored {
@@ -295,8 +297,8 @@ pub fn verdict(a: VerdictArgs) -> i32 {
             Some(s) => println!(
                 "(differs from the stored verdict: {}; rules {} then, {} now)",
                 s.summary(),
-                &s.rules_sha256[..s.rules_sha256.len().min(12)],
-                &v.rules_sha256[..12]
+                s.rules_sha256.chars().take(12).collect::<String>(),
+                v.rules_sha256.chars().take(12).collect::<String>()
             ),
             None => {}
         }

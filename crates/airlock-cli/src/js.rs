@@ -162,13 +162,13 @@ fn js_inner(mut a: JsArgs) -> Result<JsRun, Error> {
 /// What the environment saw, on stderr, after the script's own output.
 fn print_summary(e: &Emulation) {
     let i = &e.indicators;
-    eprintln!(
+    crate::say_err(&format!(
         "airlock: {} environment: {} emulated API calls",
         e.environment, e.api_calls
-    );
+    ));
     let list = |what: &str, items: Vec<String>| {
         for item in items {
-            eprintln!("airlock:   {what:<9} {item}");
+            crate::say_err(&format!("airlock:   {what:<9} {item}"));
         }
     };
     list("url", i.urls.clone());

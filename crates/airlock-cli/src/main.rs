@@ -188,6 +188,42 @@ fn main() -> ExitCode {
     code_of(code)
 }
 
+/// `s` with what a terminal would act on written out instead: control characters (C0, DEL, C1;
+/// newlines too, so that one value stays on one line) and the bidirectional overrides, as
+/// `\u{..}`. For text a guest or a sample controls (names, indicators, evidence) printed for a
+/// person: an escape sequence in it could otherwise erase or forge the lines around it.
+pub(crate) fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(unsafe_char) {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
+/// Prints a line for a person on stdout, through [`printable`]. A closed or full stdout does not
+/// stop airlock (nor change its exit code): the line is lost.
+pub(crate) fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{}", printable(line));
+}
+
+/// As [`say`], on stderr.
+pub(crate) fn say_err(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{}", printable(line));
+}
+
 fn code_of(code: i32) -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

@@ -289,3 +289,47 @@ fn stopping_on_another_hosts_name_does_not_throw_away_what_a_script_did() {
     assert_eq!(r["analysis"]["environment"], "browser", "{r}");
     assert_ne!(r["verdict"]["verdict"], "benign", "{r}");
 }
+
+#[test]
+fn what_a_sample_controls_reaches_the_terminal_escaped() {
+    // A command line and a file name carrying terminal sequences (erase the line, go up, set
+    // the title) would let the sample erase the real verdict and print a fake one.
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("run\u{1b}[31m.js");
+    std::fs::write(
+        &script,
+        "new ActiveXObject('WScript.Shell').Run('calc\\x1b[2K\\x1b[1A\\rrun.js: benign 0/100\\x1b]0;owned\\x07\\u202e');",
+    )
+    .unwrap();
+    let o = airlock(&["analyze", script.to_str().unwrap()]);
+    let text = out(&o);
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'),
+        "{text:?}"
+    );
+    assert!(
+        text.contains(r"calc\u{1b}[2K\u{1b}[1A\u{d}run.js: benign"),
+        "{text}"
+    );
+    assert!(text.contains(r"run\u{1b}[31m.js: "), "{text}");
+    // Each value stays on its own line: the first line is the verdict's.
+    assert!(!text.lines().nth(1).unwrap_or("").starts_with("run.js"));
+}
+
+#[test]
+fn a_tampered_stored_verdict_is_reported_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = airlock(&["analyze", "--json", &sample("mal-wsh-dropper-01.js")]);
+    let mut r = reports(&o).remove(0);
+    r["verdict"]["rules_sha256"] = Value::from("aaaaaaaaaaa\u{e9}bbbb");
+    r["verdict"]["score"] = Value::from(1);
+    let file = dir.path().join("r.json");
+    std::fs::write(&file, r.to_string()).unwrap();
+    let v = airlock(&["verdict", file.to_str().unwrap()]);
+    assert_eq!(code(&v), 30, "{}", String::from_utf8_lossy(&v.stderr));
+    assert!(
+        out(&v).contains("differs from the stored verdict"),
+        "{}",
+        out(&v)
+    );
+}
