@@ -68,40 +68,52 @@ fn load_rules(path: Option<&Path>) -> Result<Option<String>, String> {
     .transpose()
 }
 
-/// Every file under the given paths, in order; unreadable directories are reported as paths
-/// that then fail to read (so they get a `not_analysed` verdict, not silence).
-pub fn collect(paths: &[PathBuf]) -> Vec<PathBuf> {
+/// What to analyse: every path given, and every file under the directories given, in order,
+/// each with why it is not read, if it is not. Unreadable directories are listed as paths that
+/// then fail to read (so they get a `not_analysed` verdict, not silence). In a directory, only
+/// regular files are read: a FIFO would block the walk for good, and devices and sockets are not
+/// files a sample comes in. Symbolic links are not followed.
+pub fn collect(paths: &[PathBuf]) -> Vec<(PathBuf, Option<&'static str>)> {
     let mut out = Vec::new();
     for p in paths {
         let meta = std::fs::symlink_metadata(p);
-        if meta.as_ref().is_ok_and(|m| m.is_dir()) {
-            let mut stack = vec![p.clone()];
-            while let Some(dir) = stack.pop() {
-                let mut entries: Vec<PathBuf> = match std::fs::read_dir(&dir) {
-                    Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-                    Err(_) => {
-                        out.push(dir);
-                        continue;
-                    }
-                };
-                entries.sort();
-                for e in entries.into_iter().rev() {
-                    match std::fs::symlink_metadata(&e) {
-                        Ok(m) if m.is_dir() => stack.push(e),
-                        Ok(m) if m.file_type().is_symlink() => {} // never followed: no loops
-                        _ => out.push(e),
-                    }
+        if !meta.as_ref().is_ok_and(|m| m.is_dir()) {
+            out.push((p.clone(), None));
+            continue;
+        }
+        let mut stack = vec![p.clone()];
+        while let Some(dir) = stack.pop() {
+            if out.len() >= MAX_FILES {
+                out.push((dir, Some(TOO_MANY)));
+                continue;
+            }
+            let mut entries: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+                Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+                Err(_) => {
+                    out.push((dir, None));
+                    continue;
                 }
-                if out.len() >= MAX_FILES {
-                    return out;
+            };
+            entries.sort();
+            let mut dirs = Vec::new();
+            for e in entries {
+                match std::fs::symlink_metadata(&e) {
+                    Ok(m) if m.is_dir() => dirs.push(e),
+                    Ok(m) if m.file_type().is_symlink() => {} // never followed: no loops
+                    Ok(m) if !m.is_file() => out.push((e, Some(NOT_A_FILE))),
+                    _ => out.push((e, None)),
                 }
             }
-        } else {
-            out.push(p.clone());
+            stack.extend(dirs.into_iter().rev());
         }
     }
     out
 }
+
+/// Why an entry of a directory is not read.
+const NOT_A_FILE: &str = "not a regular file (a FIFO, socket or device): not read";
+/// Why the rest of a directory is not listed.
+const TOO_MANY: &str = "not listed: airlock analyze lists at most 1,000,000 files";
 
 /// One file's human summary: verdict line, reasons, indicators.
 pub fn print_summary(a: &Analysis) {
@@ -183,12 +195,17 @@ pub fn analyze(a: AnalyzeArgs) -> i32 {
     let bar = (files.len() > 1 && !a.json).then(|| progress(files.len() as u64));
     let mut worst: Option<Level> = None;
     let mut kept = Vec::new();
-    for f in &files {
-        let an = analyzer.analyze_path(f);
+    for (f, skip) in &files {
+        let an = match skip {
+            Some(why) => analyzer.refuse(f, why),
+            None => analyzer.analyze_path(f),
+        };
         worst = worst.max(Some(an.verdict.verdict));
         let show = || {
             if a.json {
-                println!("{}", an.report);
+                use std::io::Write;
+                // A closed stdout loses the lines, not the verdict's exit code.
+                let _ = writeln!(std::io::stdout().lock(), "{}", an.report);
             } else {
                 print_summary(&an);
             }
@@ -210,8 +227,9 @@ pub fn analyze(a: AnalyzeArgs) -> i32 {
     if let Some(path) = &a.html
         && let Err(e) = std::fs::write(path, html_page(&kept))
     {
+        // Said, but the exit code stays the verdicts': a malicious file must not read as a
+        // write error.
         eprintln!("airlock analyze: cannot write {}: {e}", path.display());
-        return crate::exit::CACHE;
     }
     exit_for(worst)
 }
@@ -241,7 +259,9 @@ pub struct VerdictArgs {
 }
 
 pub fn verdict(a: VerdictArgs) -> i32 {
-    let text = match airlock::read_bounded(&a.report, 1 << 30) {
+    // As large as a report of `airlock analyze` gets (events and indicators are capped), with
+    // room: parsed, JSON takes ~17 times its size in memory.
+    let text = match airlock::read_bounded(&a.report, 256 << 20) {
         Ok(t) => t,
         Err(e) => return crate::report_error(&e, a.json),
     };
@@ -255,9 +275,19 @@ pub fn verdict(a: VerdictArgs) -> i32 {
             return crate::exit::NO_INPUT;
         }
     };
-    if report.get("format").and_then(Value::as_str) != Some("airlock-report") {
+    // A report says how its run ended (with its events), or why the file was not run: one that
+    // says neither would be judged on nothing, as benign.
+    let ran = report
+        .pointer("/outcome/status/kind")
+        .is_some_and(Value::is_string)
+        && report.get("events").is_some_and(Value::is_array);
+    let not_run = report
+        .pointer("/analysis/not_analysed")
+        .is_some_and(Value::is_string);
+    if report.get("format").and_then(Value::as_str) != Some("airlock-report") || !(ran || not_run) {
         eprintln!(
-            "airlock verdict: {} is not an airlock report",
+            "airlock verdict: {} is not an airlock report (it needs `format`, and \
+             `outcome.status.kind` with `events`, or `analysis.not_analysed`)",
             a.report.display()
         );
         return crate::exit::NO_INPUT;

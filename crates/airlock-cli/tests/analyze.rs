@@ -113,6 +113,10 @@ fn a_saved_report_gives_the_same_verdict_again() {
     std::fs::write(&junk, "{\"a\": 1}").unwrap();
     let v = airlock(&["verdict", junk.to_str().unwrap()]);
     assert_eq!(code(&v), 66);
+    // Nor is a report that says neither how its run ended nor why it did not run.
+    std::fs::write(&junk, r#"{"format": "airlock-report", "outcome": 5}"#).unwrap();
+    let v = airlock(&["verdict", junk.to_str().unwrap()]);
+    assert_eq!(code(&v), 66);
 }
 
 #[test]
@@ -332,4 +336,51 @@ fn a_tampered_stored_verdict_is_reported_not_a_crash() {
         "{}",
         out(&v)
     );
+}
+
+#[test]
+fn a_directory_with_a_fifo_is_walked_in_order_and_the_fifo_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("d");
+    std::fs::create_dir(&d).unwrap();
+    let fifo = d.join("a-pipe");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::fs::copy(sample("mal-wsh-dropper-01.js"), d.join("m1.js")).unwrap();
+    std::fs::write(d.join("m2.js"), "var x = 1;").unwrap();
+    std::fs::create_dir(d.join("sub")).unwrap();
+    std::fs::write(d.join("sub").join("m0.js"), "var y = 2;").unwrap();
+    // An HTML page that cannot be written is said, and the exit code is still the verdicts'.
+    let o = airlock(&[
+        "analyze",
+        "--json",
+        "--html",
+        "/nonexistent-dir/x.html",
+        d.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 30, "{}", String::from_utf8_lossy(&o.stderr));
+    let rs = reports(&o);
+    let names: Vec<String> = rs
+        .iter()
+        .map(|r| {
+            let n = r["input"]["name"].as_str().unwrap();
+            Path::new(n).strip_prefix(&d).unwrap().display().to_string()
+        })
+        .collect();
+    assert_eq!(names, ["a-pipe", "m1.js", "m2.js", "sub/m0.js"]);
+    assert_eq!(rs[0]["verdict"]["verdict"], "not_analysed");
+    assert!(
+        rs[0]["verdict"]["not_analysed"]
+            .as_str()
+            .unwrap()
+            .contains("not a regular file"),
+        "{}",
+        rs[0]
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write /nonexistent-dir/x.html"));
 }

@@ -657,6 +657,11 @@ impl Analyzer {
         &self.rules
     }
 
+    /// A `not_analysed` verdict for a file the caller chose not to read, saying why.
+    pub fn refuse(&self, path: &Path, why: &str) -> Analysis {
+        self.not_analysed(&path.display().to_string(), None, None, why, Instant::now())
+    }
+
     /// Analyses a file. Never fails: a file that cannot be read is `not_analysed`, with why.
     pub fn analyze_path(&self, path: &Path) -> Analysis {
         let started = Instant::now();
