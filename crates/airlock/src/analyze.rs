@@ -51,6 +51,9 @@ pub enum FileType {
     Hta,
     /// VBScript (not run by this tier).
     Vbscript,
+    /// Script encoded by the Windows Script Encoder (JScript.Encode, `#@~^...^#~@`), not decoded
+    /// by this tier.
+    EncodedScript,
     /// Python source.
     Python,
     /// An ELF executable or library.
@@ -79,6 +82,7 @@ impl FileType {
             FileType::Wsf => "wsf",
             FileType::Hta => "hta",
             FileType::Vbscript => "vbscript",
+            FileType::EncodedScript => "encoded-script",
             FileType::Python => "python",
             FileType::Elf => "elf",
             FileType::Pe => "pe",
@@ -94,6 +98,10 @@ impl FileType {
         Some(match self {
             FileType::Empty => "an empty file: nothing to run",
             FileType::Vbscript => "VBScript: this tier runs JavaScript, Python and WebAssembly",
+            FileType::EncodedScript => {
+                "script encoded by the Windows Script Encoder (JScript.Encode): this tier does not \
+                 decode it"
+            }
             FileType::Elf | FileType::Pe | FileType::MachO => {
                 "a native executable: this tier runs JavaScript, Python and WebAssembly"
             }
@@ -152,7 +160,6 @@ pub fn detect(name: &str, bytes: &[u8]) -> Detection {
     let magic: &[(&[u8], FileType)] = &[
         (b"\0asm", FileType::Binary), // a damaged WebAssembly binary
         (b"\x7fELF", FileType::Elf),
-        (b"MZ", FileType::Pe),
         (b"\xfe\xed\xfa\xce", FileType::MachO),
         (b"\xfe\xed\xfa\xcf", FileType::MachO),
         (b"\xce\xfa\xed\xfe", FileType::MachO),
@@ -168,13 +175,38 @@ pub fn detect(name: &str, bytes: &[u8]) -> Detection {
     if let Some((_, t)) = magic.iter().find(|(m, _)| bytes.starts_with(m)) {
         return d(*t);
     }
-    if !is_text(bytes) {
+    if is_pe(bytes) {
+        return d(FileType::Pe);
+    }
+    // A script host runs a file by its extension: control bytes in a `.js` file (in a comment
+    // or a string) do not make it data. NULs do (a script host stops reading there), unless a
+    // BOM says the text is UTF-16.
+    let script = SCRIPT_EXTENSIONS.contains(&ext(name).as_str())
+        && (!bytes.contains(&0)
+            || bytes.starts_with(b"\xff\xfe")
+            || bytes.starts_with(b"\xfe\xff"));
+    if !script && !is_text(bytes) {
         return d(FileType::Binary);
     }
     let (text, decode_note) = crate::js::decode_source(bytes);
     let mut out = detect_text(name, &text);
     out.notes.extend(decode_note);
     out
+}
+
+/// Extensions of the script files this tier runs.
+const SCRIPT_EXTENSIONS: [&str; 12] = [
+    "js", "jse", "mjs", "cjs", "html", "htm", "xhtml", "svg", "hta", "wsf", "py", "pyw",
+];
+
+/// A Windows executable: `MZ`, and the `PE\0\0` signature where the DOS header points (`MZ`
+/// alone also begins text, `MZ=0;` is JavaScript).
+fn is_pe(bytes: &[u8]) -> bool {
+    let Some(at) = bytes.get(0x3c..0x40) else {
+        return false;
+    };
+    let at = u32::from_le_bytes([at[0], at[1], at[2], at[3]]) as usize;
+    bytes.starts_with(b"MZ") && bytes.get(at..at.saturating_add(4)) == Some(b"PE\0\0")
 }
 
 /// Text (any encoding a script host reads): a BOM, or few control bytes other than whitespace.
@@ -193,23 +225,6 @@ fn is_text(bytes: &[u8]) -> bool {
     control * 100 <= sample.len()
 }
 
-/// How an HTML page may start.
-const HTML_STARTS: [&str; 13] = [
-    "<!doctype html",
-    "<html",
-    "<head",
-    "<body",
-    "<script",
-    "<meta",
-    "<iframe",
-    "<div",
-    "<form",
-    "<!--",
-    "<title",
-    "<link",
-    "<style",
-];
-
 fn detect_text(name: &str, text: &str) -> Detection {
     let e = ext(name);
     let head = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
@@ -225,14 +240,22 @@ fn detect_text(name: &str, text: &str) -> Detection {
         linked_scripts: Vec::new(),
         notes: Vec::new(),
     };
-    let markup = head.starts_with('<');
+    // A file named as a script runs as one, whatever its text looks like (WSH runs a `.js`
+    // file that begins with `<!--` or holds `<hta:application>` in a comment as JScript).
+    let js_file = matches!(e.as_str(), "js" | "jse" | "mjs" | "cjs");
+    // Markup begins with a tag, a comment or a declaration; JavaScript cannot begin with `<`
+    // and a letter (`<!--` begins both: an HTML-like comment in a script).
+    let markup = !js_file
+        && head.starts_with('<')
+        && head[1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '!' || c == '?');
     if markup && (lower_head.contains("<job") || lower_head.contains("<package")) || e == "wsf" {
         d.file_type = FileType::Wsf;
-    } else if lower_head.contains("<hta:application") || e == "hta" {
+    } else if markup && lower_head.contains("<hta:application") || e == "hta" {
         d.file_type = FileType::Hta;
-    } else if markup && HTML_STARTS.iter().any(|m| lower_head.starts_with(m))
-        || matches!(e.as_str(), "html" | "htm" | "xhtml")
-    {
+    } else if markup || matches!(e.as_str(), "html" | "htm" | "xhtml" | "svg") {
         d.file_type = FileType::Html;
     } else if matches!(e.as_str(), "py" | "pyw")
         || head.starts_with("#!") && head.lines().next().is_some_and(|l| l.contains("python"))
@@ -244,33 +267,51 @@ fn detect_text(name: &str, text: &str) -> Detection {
         return d;
     }
     match d.file_type {
+        FileType::Javascript if is_encoded(head) => d.file_type = FileType::EncodedScript,
         FileType::Javascript => d.environment = Some(js_environment(text)),
-        FileType::Html => {
-            let (code, linked, vbs) = extract_scripts(text, Container::Html);
-            d.environment = Some("browser");
-            d.extracted = Some(code);
-            d.linked_scripts = linked;
-            if vbs > 0 {
-                d.notes.push(format!("{vbs} VBScript block(s) not run"));
-            }
-        }
-        FileType::Wsf | FileType::Hta => {
-            let (code, linked, vbs) = extract_scripts(text, Container::WshHost);
-            d.environment = Some("wsh");
-            d.linked_scripts = linked;
-            if vbs > 0 {
-                d.notes.push(format!("{vbs} VBScript block(s) not run"));
-            }
-            if code.iter().all(|b| b.trim().is_empty()) && vbs > 0 {
-                d.file_type = FileType::Vbscript;
-                d.environment = None;
+        FileType::Html | FileType::Wsf | FileType::Hta => {
+            let container = if d.file_type == FileType::Html {
+                Container::Html
             } else {
+                Container::WshHost
+            };
+            let (mut code, linked, vbs) = extract_scripts(text, container);
+            let blocks = code.len();
+            code.retain(|b| !is_encoded(b.trim_start()));
+            let encoded = blocks - code.len();
+            d.linked_scripts = linked;
+            if vbs > 0 {
+                d.notes.push(format!("{vbs} VBScript block(s) not run"));
+            }
+            if encoded > 0 {
+                d.notes.push(format!(
+                    "{encoded} block(s) encoded by the Windows Script Encoder not run"
+                ));
+            }
+            let nothing = code.iter().all(|b| b.trim().is_empty());
+            if nothing && encoded > 0 {
+                d.file_type = FileType::EncodedScript;
+            } else if nothing && vbs > 0 && d.file_type != FileType::Html {
+                d.file_type = FileType::Vbscript;
+            } else {
+                d.environment = Some(if container == Container::Html {
+                    "browser"
+                } else {
+                    "wsh"
+                });
                 d.extracted = Some(code);
             }
         }
         _ => {}
     }
     d
+}
+
+/// Script encoded by the Windows Script Encoder: `#@~^`, six characters of length, `==`.
+fn is_encoded(text: &str) -> bool {
+    text.strip_prefix("#@~^")
+        .and_then(|rest| rest.get(6..8))
+        .is_some_and(|eq| eq == "==")
 }
 
 fn looks_like_vbscript(head: &str) -> bool {
@@ -946,7 +987,16 @@ mod tests {
     fn types_come_from_the_bytes() {
         assert_eq!(ty("x", ""), FileType::Empty);
         assert_eq!(detect("a.js", b"\x7fELF\x02\x01").file_type, FileType::Elf);
-        assert_eq!(detect("a.txt", b"MZ\x90\0").file_type, FileType::Pe);
+        let mut pe = b"MZ\x90\0".to_vec();
+        pe.resize(0x40, 0);
+        pe[0x3c] = 0x40;
+        pe.extend_from_slice(b"PE\0\0\x4c\x01");
+        assert_eq!(detect("a.txt", &pe).file_type, FileType::Pe);
+        // `MZ` alone begins text too.
+        assert_eq!(
+            detect("mz.js", b"MZ=0;location.href='https://x.example/'").file_type,
+            FileType::Javascript
+        );
         assert_eq!(
             detect("a", b"\xcf\xfa\xed\xfe\x07").file_type,
             FileType::MachO
@@ -1005,6 +1055,51 @@ mod tests {
             FileType::Vbscript
         );
         assert_eq!(ty("x.js", "var a = 1;"), FileType::Javascript);
+        // A file named as a script runs as one: WSH runs these as JScript.
+        assert_eq!(
+            ty("a.js", "// <hta:application>\nWScript.Echo(1)"),
+            FileType::Javascript
+        );
+        assert_eq!(
+            ty("a.js", "<!-- hidden\nrequire('child_process')"),
+            FileType::Javascript
+        );
+        let ctrl = [b"/*".as_slice(), &[1u8; 200], b"*/ var a = 1;"].concat();
+        assert_eq!(detect("a.js", &ctrl).file_type, FileType::Javascript);
+        assert_eq!(detect("a.txt", &ctrl).file_type, FileType::Binary);
+        // Markup is whatever begins with a tag, and SVG runs its scripts as a browser does.
+        assert_eq!(
+            ty("invoice.txt", "<p>Invoice</p><script>x()</script>"),
+            FileType::Html
+        );
+        let svg = detect(
+            "phish",
+            b"<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"><script type=\"text/javascript\"><![CDATA[\nx()\n]]></script></svg>",
+        );
+        assert_eq!(svg.file_type, FileType::Html);
+        assert_eq!(svg.extracted.unwrap()[0].trim(), "x()");
+        // The Windows Script Encoder's output is not decoded: not analysed rather than benign.
+        let encoded = "#@~^FgAAAA==@#@&x@*#xW@#@&OgYAAA==^#~@";
+        assert_eq!(ty("a.jse", encoded), FileType::EncodedScript);
+        assert_eq!(
+            ty(
+                "a.wsf",
+                &format!("<job><script language=\"JScript.Encode\">{encoded}</script></job>")
+            ),
+            FileType::EncodedScript
+        );
+        let mixed = detect(
+            "p.hta",
+            format!("<script>a()</script><script language=\"JScript.Encode\">{encoded}</script>")
+                .as_bytes(),
+        );
+        assert_eq!(mixed.file_type, FileType::Hta);
+        assert_eq!(mixed.extracted.unwrap(), ["a()"]);
+        assert!(
+            mixed.notes[0].contains("1 block(s) encoded"),
+            "{:?}",
+            mixed.notes
+        );
         assert_eq!(
             ty("t.wat", "(module (func (export \"_start\")))"),
             FileType::WasmModule
