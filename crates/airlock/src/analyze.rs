@@ -127,6 +127,8 @@ pub struct Detection {
     pub linked_scripts: Vec<String>,
     /// Notes on what detection did.
     pub notes: Vec<String>,
+    /// Only part of a page was searched for scripts (it took too long).
+    pub partial: bool,
 }
 
 fn ext(name: &str) -> String {
@@ -145,6 +147,7 @@ pub fn detect(name: &str, bytes: &[u8]) -> Detection {
         extracted: None,
         linked_scripts: Vec::new(),
         notes: Vec::new(),
+        partial: false,
     };
     if bytes.is_empty() {
         return d(FileType::Empty);
@@ -239,6 +242,7 @@ fn detect_text(name: &str, text: &str) -> Detection {
         extracted: None,
         linked_scripts: Vec::new(),
         notes: Vec::new(),
+        partial: false,
     };
     // A file named as a script runs as one, whatever its text looks like (WSH runs a `.js`
     // file that begins with `<!--` or holds `<hta:application>` in a comment as JScript).
@@ -275,7 +279,20 @@ fn detect_text(name: &str, text: &str) -> Detection {
             } else {
                 Container::WshHost
             };
-            let (mut code, linked, vbs) = extract_scripts(text, container);
+            let Extracted {
+                blocks: mut code,
+                linked,
+                vbs,
+                searched,
+            } = extract_scripts(text, container);
+            if searched < text.len() {
+                d.partial = true;
+                d.notes.push(format!(
+                    "only the first {searched} bytes were searched for scripts: finding them took \
+                     longer than {} s",
+                    TOKENIZE_BUDGET.as_secs()
+                ));
+            }
             let blocks = code.len();
             code.retain(|b| !is_encoded(b.trim_start()));
             let encoded = blocks - code.len();
@@ -417,10 +434,13 @@ const JS_MIME: &[&str] = &[
 fn block_language(container: Container, ty: Option<&str>, language: Option<&str>) -> (bool, bool) {
     let ty = ty.map(|t| t.trim().to_ascii_lowercase());
     let language = language.map(|l| l.trim().to_ascii_lowercase());
-    let vbs = [&ty, &language]
-        .iter()
-        .any(|v| v.as_deref().is_some_and(|v| v.contains("vbs")));
-    if vbs {
+    // The attribute that decides: in a page `type` when present (a browser ignores `language`
+    // then), in WSH `language` when present.
+    let deciding = match container {
+        Container::Html => ty.as_ref().or(language.as_ref()),
+        Container::WshHost => language.as_ref().or(ty.as_ref()),
+    };
+    if deciding.is_some_and(|v| v.contains("vbs")) {
         return (false, true);
     }
     let js = match container {
@@ -442,41 +462,19 @@ fn block_language(container: Container, ty: Option<&str>, language: Option<&str>
     (js, false)
 }
 
-/// The page's (or container's) JavaScript blocks, in order; the URLs of linked scripts; and how
-/// many blocks were VBScript.
-fn extract_scripts(text: &str, container: Container) -> (Vec<String>, Vec<String>, usize) {
-    let lower = text.to_ascii_lowercase();
+/// The page's (or container's) scripts.
+fn extract_scripts(text: &str, container: Container) -> Extracted {
     let mut blocks = Vec::new();
     let mut linked = Vec::new();
     let mut vbs = 0;
-    let mut at = 0;
-    while let Some(i) = lower[at..].find("<script") {
-        let start = at + i;
-        // `<scripts>` or `<script-x>` is another element.
-        if lower[start + 7..]
-            .chars()
-            .next()
-            .is_some_and(|c| !(c.is_ascii_whitespace() || c == '>' || c == '/'))
-        {
-            at = start + 7;
-            continue;
-        }
-        let Some(tag_end) = tag_end(&lower, start) else {
-            break;
-        };
-        let attrs = attributes(&text[start + 7..tag_end - 1]);
+    let (elements, searched) = script_elements(text);
+    for (attrs, body) in elements {
         let get = |name: &str| {
             attrs
                 .iter()
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v.as_str())
         };
-        let close = lower[tag_end..]
-            .find("</script")
-            .map_or(text.len(), |j| tag_end + j);
-        at = lower[close..]
-            .find('>')
-            .map_or(text.len(), |j| close + j + 1);
         let (js, is_vbs) = block_language(container, get("type"), get("language"));
         if is_vbs {
             vbs += 1;
@@ -489,90 +487,135 @@ fn extract_scripts(text: &str, container: Container) -> (Vec<String>, Vec<String
             linked.push(src.to_string());
             continue;
         }
-        let mut body = &text[tag_end..close];
         let t = body.trim();
-        if let Some(inner) = t
+        match t
             .strip_prefix("<![CDATA[")
             .and_then(|b| b.strip_suffix("]]>"))
         {
-            body = inner;
-        }
-        blocks.push(body.to_string());
-    }
-    (blocks, linked, vbs)
-}
-
-/// Where the start tag that begins at `start` ends (after its `>`), quotes respected.
-fn tag_end(lower: &str, start: usize) -> Option<usize> {
-    let mut quote = None;
-    for (i, c) in lower[start..].char_indices() {
-        match (quote, c) {
-            (None, '"' | '\'') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (None, '>') => return Some(start + i + 1),
-            _ => {}
+            Some(inner) => blocks.push(inner.to_string()),
+            None => blocks.push(body),
         }
     }
-    None
+    Extracted {
+        blocks,
+        linked,
+        vbs,
+        searched,
+    }
 }
 
-/// A start tag's attributes (after its name), as HTML tokenizes them: names lowercased, values
-/// unquoted; the first of a repeated name wins.
-fn attributes(tag: &str) -> Vec<(String, String)> {
-    let chars: Vec<char> = tag.chars().collect();
-    let mut out: Vec<(String, String)> = Vec::new();
-    let mut i = 0;
-    let skip_space = |i: &mut usize| {
-        while *i < chars.len() && (chars[*i].is_ascii_whitespace() || chars[*i] == '/') {
-            *i += 1;
-        }
+/// The scripts of a page or container.
+struct Extracted {
+    /// JavaScript blocks, in order.
+    blocks: Vec<String>,
+    /// URLs of linked scripts.
+    linked: Vec<String>,
+    /// VBScript blocks (not run).
+    vbs: usize,
+    /// Bytes of the text searched: all of it, unless that took too long.
+    searched: usize,
+}
+
+/// The `<script>` elements of a page, in order: attributes (names lower case, values with their
+/// character references decoded) and text. They are found by HTML's tokenizer (html5ever), as
+/// a browser finds them: not in comments, attribute values or the text of `<title>`,
+/// `<textarea>`, `<style>` and the like, and a script's text ends only at a real `</script>`.
+///
+/// Also returns how many bytes of the page were searched (all of it unless that took longer
+/// than [`TOKENIZE_BUDGET`]).
+#[allow(clippy::type_complexity)]
+fn script_elements(text: &str) -> (Vec<(Vec<(String, String)>, String)>, usize) {
+    use html5ever::tendril::StrTendril;
+    use html5ever::tokenizer::states::RawKind;
+    use html5ever::tokenizer::{
+        BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
     };
-    loop {
-        skip_space(&mut i);
-        if i >= chars.len() {
+    use std::cell::RefCell;
+
+    #[derive(Default)]
+    struct Scripts {
+        done: Vec<(Vec<(String, String)>, String)>,
+        open: Option<(Vec<(String, String)>, String)>,
+    }
+    struct Sink(RefCell<Scripts>);
+    impl TokenSink for Sink {
+        type Handle = ();
+        fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+            let mut s = self.0.borrow_mut();
+            match token {
+                Token::TagToken(tag) if tag.kind == TagKind::StartTag => match &*tag.name {
+                    "script" => {
+                        let attrs = tag
+                            .attrs
+                            .iter()
+                            .map(|a| (a.name.local.to_string(), a.value.to_string()))
+                            .collect();
+                        s.open = Some((attrs, String::new()));
+                        return TokenSinkResult::RawData(RawKind::ScriptData);
+                    }
+                    "title" | "textarea" => return TokenSinkResult::RawData(RawKind::Rcdata),
+                    "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => {
+                        return TokenSinkResult::RawData(RawKind::Rawtext);
+                    }
+                    "plaintext" => return TokenSinkResult::Plaintext,
+                    _ => {}
+                },
+                Token::TagToken(tag) if &*tag.name == "script" => {
+                    if let Some(open) = s.open.take() {
+                        s.done.push(open);
+                    }
+                }
+                Token::CharacterTokens(t) => {
+                    if let Some((_, body)) = s.open.as_mut() {
+                        body.push_str(&t);
+                    }
+                }
+                Token::NullCharacterToken => {
+                    if let Some((_, body)) = s.open.as_mut() {
+                        body.push('\u{fffd}');
+                    }
+                }
+                Token::EOFToken => {
+                    // A script the page leaves open runs with what it has.
+                    if let Some(open) = s.open.take() {
+                        s.done.push(open);
+                    }
+                }
+                _ => {}
+            }
+            TokenSinkResult::Continue
+        }
+    }
+
+    let input = BufferQueue::default();
+    let tokenizer = Tokenizer::new(Sink(RefCell::default()), TokenizerOpts::default());
+    // Fed in parts, within a time budget: tokenizing a tag costs time quadratic in its number of
+    // attributes (each is checked against the ones before), which a page can make huge.
+    let started = Instant::now();
+    let mut at = 0;
+    while at < text.len() {
+        let mut end = (at + TOKENIZE_CHUNK).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        input.push_back(StrTendril::from_slice(&text[at..end]));
+        // The sink never pauses the tokenizer for a script: a feed takes all it is given.
+        let _ = tokenizer.feed(&input);
+        at = end;
+        if started.elapsed() > TOKENIZE_BUDGET {
             break;
         }
-        let mut name = String::new();
-        while i < chars.len() && !chars[i].is_ascii_whitespace() && !matches!(chars[i], '=' | '/') {
-            name.push(chars[i].to_ascii_lowercase());
-            i += 1;
-        }
-        while i < chars.len() && chars[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let mut value = String::new();
-        if i < chars.len() && chars[i] == '=' {
-            i += 1;
-            while i < chars.len() && chars[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            match chars.get(i) {
-                Some(&q @ ('"' | '\'')) => {
-                    i += 1;
-                    while i < chars.len() && chars[i] != q {
-                        value.push(chars[i]);
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                _ => {
-                    while i < chars.len() && !chars[i].is_ascii_whitespace() {
-                        value.push(chars[i]);
-                        i += 1;
-                    }
-                }
-            }
-        }
-        if name.is_empty() {
-            i += 1;
-            continue;
-        }
-        if !out.iter().any(|(n, _)| *n == name) {
-            out.push((name, value));
-        }
     }
-    out
+    tokenizer.end();
+    let scripts = std::mem::take(&mut *tokenizer.sink.0.borrow_mut());
+    (scripts.done, at)
 }
+
+/// How much of a page is given to the tokenizer at a time.
+const TOKENIZE_CHUNK: usize = 64 * 1024;
+/// How long finding a page's scripts may take; the rest of a page that takes longer is not
+/// searched (and the analysis says so).
+const TOKENIZE_BUDGET: Duration = Duration::from_secs(1);
 
 /// The name an uncaught `ReferenceError` names, if another emulated host defines it, and that host.
 fn missing_host_name(stderr: &str) -> Option<(String, &'static str)> {
@@ -771,6 +814,9 @@ impl Analyzer {
                     "rules_sha256": self.rules.sha256(),
                 }),
             );
+            if det.partial {
+                obj["analysis"]["partial"] = json!(true);
+            }
         }
         self.finish(name, det.file_type, report, started)
     }
@@ -1186,5 +1232,50 @@ mod tests {
         }
         // `<scripts>` is not a script element.
         assert!(page("<scripts>x</scripts><script type=text/plain>").is_empty());
+        // What a browser runs, where a search for `<script` went wrong: character references in
+        // `type`; `type` deciding over `language`; quotes in names and unquoted values; decoy
+        // `<script`s in a comment, an attribute and `<title>`; `</scripts>` inside a script.
+        for runs in [
+            "<script type=\"text&#47;javascript\">",
+            "<script type=\"text/javascript\" language=\"vbscript\">",
+            "<script data-x'>",
+            "<script data-a=b\"c>",
+            "<!-- <script> --><script>",
+            "<div title=\"<script>\"></div><script>",
+            "<title><script></title><script>",
+            "<textarea><script></textarea><script>",
+        ] {
+            assert_eq!(page(runs), vec!["P()"], "{runs}");
+        }
+        assert_eq!(
+            page("<script>var s = \"</scripts>\"; "),
+            vec!["var s = \"</scripts>\"; P()"]
+        );
+        // A tag with 300,000 attributes (tokenizing it costs time quadratic in their number):
+        // the search stops at its budget, and says so.
+        let attrs: String = (0..300_000).map(|i| format!(" a{i}")).collect();
+        let text = format!("<div{attrs}></div><script>P()</script>");
+        let started = Instant::now();
+        let d = detect("p.html", text.as_bytes());
+        assert!(
+            started.elapsed() < TOKENIZE_BUDGET * 5,
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(d.partial);
+        assert!(
+            d.notes[0].contains("were searched for scripts"),
+            "{:?}",
+            d.notes
+        );
+        // A broken tag does not hide the scripts after it.
+        let text = "<div a=\"unterminated></div><script>Q()</script>";
+        assert_eq!(
+            detect("p.html", text.as_bytes())
+                .extracted
+                .unwrap_or_default(),
+            Vec::<String>::new(),
+            "an unterminated quote runs to the end of the document in a browser too"
+        );
     }
 }

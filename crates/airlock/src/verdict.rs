@@ -402,7 +402,8 @@ impl Rules {
         let complete = facts.status == "exited"
             && facts.exit_code == 0
             && !facts.events_dropped
-            && !facts.lines_lost;
+            && !facts.lines_lost
+            && !facts.partial;
         let confidence = match (distance, complete) {
             (d, true) if d >= 20 => Confidence::High,
             (d, _) if d >= 10 => Confidence::Medium,
@@ -435,6 +436,8 @@ struct Facts<'a> {
     /// The emulation's event lines that were forged, dropped, or snippets it could not keep.
     lines_lost: bool,
     forged_lines: u64,
+    /// Only part of a page was searched for scripts.
+    partial: bool,
 }
 
 struct Ev<'a> {
@@ -485,6 +488,10 @@ impl<'a> Facts<'a> {
                 .iter()
                 .any(|k| n(&format!("/emulation/{k}")) > 0),
             forged_lines: n("/emulation/forged_lines"),
+            partial: report
+                .pointer("/analysis/partial")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         }
     }
 
@@ -716,6 +723,10 @@ mod tests {
         assert_eq!(v.score, 0);
         assert_eq!(v.confidence, Confidence::High);
         assert!(v.reasons.is_empty());
+        // Not when only part of the page was searched for scripts.
+        let mut r = report(json!([]), json!({}));
+        r["analysis"]["partial"] = json!(true);
+        assert_ne!(Rules::builtin().evaluate(&r).confidence, Confidence::High);
     }
 
     #[test]
