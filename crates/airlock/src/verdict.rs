@@ -176,6 +176,8 @@ enum Cond {
         args: Option<Regex>,
         not_args: Option<Regex>,
         after: Option<Regex>,
+        /// The event's first argument, a URL as the page resolves it, is on another site.
+        other_origin: bool,
         min: usize,
     },
     Indicator {
@@ -245,9 +247,9 @@ fn compile(rule: &str, c: &CondSpec) -> Result<Cond> {
         )));
     }
     if let Some(call) = &c.event {
-        if c.field.is_some() || c.matches.is_some() || c.other_origin {
+        if c.field.is_some() || c.matches.is_some() {
             return Err(Error::Config(format!(
-                "rule {rule}: field, matches and other_origin are for indicators (events take args, not_args, after)"
+                "rule {rule}: field and matches are for indicators (events take args, not_args, after, other_origin)"
             )));
         }
         return Ok(Cond::Event {
@@ -256,6 +258,7 @@ fn compile(rule: &str, c: &CondSpec) -> Result<Cond> {
             args: opt("args", &c.args)?,
             not_args: opt("not_args", &c.not_args)?,
             after: opt("after", &c.after)?,
+            other_origin: c.other_origin,
             min,
         });
     }
@@ -438,6 +441,8 @@ struct Facts<'a> {
     forged_lines: u64,
     /// Only part of a page was searched for scripts.
     partial: bool,
+    /// The page's address (the browser environment's `page` event), which URLs resolve against.
+    page: Option<url::Url>,
 }
 
 struct Ev<'a> {
@@ -451,7 +456,7 @@ impl<'a> Facts<'a> {
     fn of(report: &'a Value) -> Facts<'a> {
         let s = |p: &str| report.pointer(p).and_then(Value::as_str).unwrap_or("");
         let n = |p: &str| report.pointer(p).and_then(Value::as_u64).unwrap_or(0);
-        let events = report
+        let events: Vec<Ev<'a>> = report
             .get("events")
             .and_then(Value::as_array)
             .map(|a| {
@@ -475,7 +480,6 @@ impl<'a> Facts<'a> {
             })
             .unwrap_or_default();
         Facts {
-            events,
             indicators,
             file_type: s("/analysis/file_type"),
             status: s("/outcome/status/kind"),
@@ -492,12 +496,43 @@ impl<'a> Facts<'a> {
                 .pointer("/analysis/partial")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            page: events
+                .iter()
+                .find(|e| e.call == "page")
+                .and_then(|e| first_string(e.args))
+                .and_then(|p: String| url::Url::parse(&p).ok()),
+            events,
         }
+    }
+
+    /// Whether an event's first argument is a URL, resolved as the page resolves it (WHATWG:
+    /// case, spaces, backslashes, `//host`, user info), on another site than the page's. A
+    /// script's raw string is what the event keeps; this is where the browser would go.
+    fn goes_elsewhere(&self, args: &str) -> bool {
+        let Some(raw) = first_string(args) else {
+            return false;
+        };
+        let url = match &self.page {
+            Some(page) => page.join(&raw),
+            None => url::Url::parse(&raw),
+        };
+        url.is_ok_and(|u| {
+            matches!(u.scheme(), "http" | "https" | "ws" | "wss")
+                && self.page.as_ref().is_none_or(|p| u.host() != p.host())
+        })
     }
 
     fn indicators(&self, kind: &str) -> &'a [Value] {
         self.indicators.get(kind).copied().unwrap_or(&[])
     }
+}
+
+/// The first argument of an event's arguments (`"text", ...`), when it is a string.
+fn first_string(args: &str) -> Option<String> {
+    serde_json::Deserializer::from_str(args)
+        .into_iter::<String>()
+        .next()?
+        .ok()
 }
 
 /// An indicator's main text: the string itself, or its kind's main field.
@@ -547,6 +582,7 @@ impl Cond {
                 args,
                 not_args,
                 after,
+                other_origin,
                 min,
             } => {
                 let mut armed = after.is_none();
@@ -555,7 +591,8 @@ impl Cond {
                     let matched = call.is_match(e.call)
                         && category.as_deref().is_none_or(|c| c == e.category)
                         && args.as_ref().is_none_or(|r| r.is_match(e.args))
-                        && not_args.as_ref().is_none_or(|r| !r.is_match(e.args));
+                        && not_args.as_ref().is_none_or(|r| !r.is_match(e.args))
+                        && (!*other_origin || f.goes_elsewhere(e.args));
                     if matched && armed {
                         hits.push(format!("event #{} {}({})", e.seq, e.call, e.args));
                     }
@@ -798,6 +835,44 @@ mod tests {
                 .iter()
                 .any(|r| r.rule == "run.did-not-finish");
             assert_eq!(fired, at_a_limit(&status), "{}", status.kind());
+        }
+    }
+
+    #[test]
+    fn a_url_is_judged_where_the_page_would_go_not_by_its_spelling() {
+        let rules = Rules::builtin();
+        let redirects = |url: &str| {
+            let events = json!([
+                { "seq": 0, "call": "page", "args": "\"https://page.test/index.html\"", "category": "dom" },
+                { "seq": 1, "call": "location.href", "args": serde_json::to_string(url).unwrap(), "category": "network" },
+            ]);
+            rules
+                .evaluate(&report(events, json!({})))
+                .reasons
+                .iter()
+                .any(|r| r.rule == "browser.redirect")
+        };
+        for elsewhere in [
+            "https://evil.example/p",
+            "HTTPS://evil.example/p",
+            " https://evil.example/p",
+            "https:\\\\evil.example/p",
+            "//evil.example/p",
+            "https://page.test:x@evil.example/p",
+            "http://page.test.evil.example/",
+        ] {
+            assert!(redirects(elsewhere), "{elsewhere}");
+        }
+        for own in [
+            "/login",
+            "login",
+            "https://page.test/x",
+            "HTTPS://PAGE.TEST/x",
+            "https:evil.example/p", // relative on an https: page
+            "#top",
+            "javascript:void 0",
+        ] {
+            assert!(!redirects(own), "{own}");
         }
     }
 
