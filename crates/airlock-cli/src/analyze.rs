@@ -323,13 +323,13 @@ pub fn verdict(a: VerdictArgs) -> i32 {
             }
         }
         match stored {
-            Some(s) if s == v => println!("(the same as the verdict stored in the report)"),
-            Some(s) => println!(
+            Some(s) if s == v => say("(the same as the verdict stored in the report)"),
+            Some(s) => say(&format!(
                 "(differs from the stored verdict: {}; rules {} then, {} now)",
                 s.summary(),
                 s.rules_sha256.chars().take(12).collect::<String>(),
                 v.rules_sha256.chars().take(12).collect::<String>()
-            ),
+            )),
             None => {}
         }
     }
@@ -508,7 +508,7 @@ pub fn eval(a: EvalArgs) -> i32 {
     } else {
         if a.verbose {
             for l in &lines {
-                println!("{l}");
+                say(l);
             }
         }
         println!(
@@ -541,7 +541,7 @@ pub fn eval(a: EvalArgs) -> i32 {
             pct(found, expected)
         );
         for m in &missed {
-            println!("  missing {m}");
+            say(&format!("  missing {m}"));
         }
         println!(
             "time per file: median {:.1} ms, p90 {:.1} ms ({} files)",

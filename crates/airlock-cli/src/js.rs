@@ -226,6 +226,6 @@ fn print_summary(e: &Emulation) {
         );
     }
     for n in &e.notes {
-        eprintln!("airlock:   note: {n}");
+        crate::say_err(&format!("airlock:   note: {n}"));
     }
 }

@@ -412,6 +412,22 @@ impl Rules {
             (d, _) if d >= 10 => Confidence::Medium,
             _ => Confidence::Low,
         };
+        // A file analysed only in part (a page too slow to search, encoded script) that showed
+        // nothing harmful there was not analysed: the rest of it could hold anything.
+        if facts.partial && verdict == Level::Benign {
+            return Verdict {
+                verdict: Level::NotAnalysed,
+                score,
+                confidence,
+                reasons,
+                rules_sha256: self.sha256.clone(),
+                not_analysed: Some(
+                    "only part of the file was analysed (the notes say why), and that part \
+                     showed nothing harmful"
+                        .into(),
+                ),
+            };
+        }
         Verdict {
             verdict,
             score,
@@ -439,7 +455,7 @@ struct Facts<'a> {
     /// The emulation's event lines that were forged, dropped, or snippets it could not keep.
     lines_lost: bool,
     forged_lines: u64,
-    /// Only part of a page was searched for scripts.
+    /// Only part of the file was analysed (`analysis.partial`).
     partial: bool,
     /// The page's address (the browser environment's `page` event), which URLs resolve against.
     page: Option<url::Url>,
@@ -509,8 +525,10 @@ impl<'a> Facts<'a> {
     /// case, spaces, backslashes, `//host`, user info), on another site than the page's. A
     /// script's raw string is what the event keeps; this is where the browser would go.
     fn goes_elsewhere(&self, args: &str) -> bool {
+        // Arguments that cannot be read back count as elsewhere: a script must not hide a URL
+        // by making it unreadable here.
         let Some(raw) = first_string(args) else {
-            return false;
+            return true;
         };
         let url = match &self.page {
             Some(page) => page.join(&raw),
@@ -528,11 +546,31 @@ impl<'a> Facts<'a> {
 }
 
 /// The first argument of an event's arguments (`"text", ...`), when it is a string.
+///
+/// Arguments are written as Rust writes a string for debugging (`"a\u{1}b"`), which this reads
+/// back.
 fn first_string(args: &str) -> Option<String> {
-    serde_json::Deserializer::from_str(args)
-        .into_iter::<String>()
-        .next()?
-        .ok()
+    let mut chars = args.strip_prefix('"')?.chars();
+    let mut out = String::new();
+    loop {
+        match chars.next()? {
+            '"' => return Some(out),
+            '\\' => out.push(match chars.next()? {
+                '0' => '\0',
+                't' => '\t',
+                'r' => '\r',
+                'n' => '\n',
+                'u' => {
+                    let rest = chars.as_str().strip_prefix('{')?;
+                    let (hex, after) = rest.split_once('}')?;
+                    chars = after.chars();
+                    char::from_u32(u32::from_str_radix(hex, 16).ok()?)?
+                }
+                c => c, // \\, \", \'
+            }),
+            c => out.push(c),
+        }
+    }
 }
 
 /// An indicator's main text: the string itself, or its kind's main field.
@@ -760,10 +798,12 @@ mod tests {
         assert_eq!(v.score, 0);
         assert_eq!(v.confidence, Confidence::High);
         assert!(v.reasons.is_empty());
-        // Not when only part of the page was searched for scripts.
+        // A page searched only in part that showed nothing there is not analysed.
         let mut r = report(json!([]), json!({}));
         r["analysis"]["partial"] = json!(true);
-        assert_ne!(Rules::builtin().evaluate(&r).confidence, Confidence::High);
+        let v = Rules::builtin().evaluate(&r);
+        assert_eq!(v.verdict, Level::NotAnalysed);
+        assert!(v.not_analysed.unwrap().contains("only part of the file"));
     }
 
     #[test]
@@ -842,9 +882,10 @@ mod tests {
     fn a_url_is_judged_where_the_page_would_go_not_by_its_spelling() {
         let rules = Rules::builtin();
         let redirects = |url: &str| {
+            // As the emulation writes arguments (Rust's debug form of a string).
             let events = json!([
                 { "seq": 0, "call": "page", "args": "\"https://page.test/index.html\"", "category": "dom" },
-                { "seq": 1, "call": "location.href", "args": serde_json::to_string(url).unwrap(), "category": "network" },
+                { "seq": 1, "call": "location.href", "args": format!("{url:?}"), "category": "network" },
             ]);
             rules
                 .evaluate(&report(events, json!({})))
@@ -860,6 +901,10 @@ mod tests {
             "//evil.example/p",
             "https://page.test:x@evil.example/p",
             "http://page.test.evil.example/",
+            "\u{1}https://evil.example/p",
+            "\0https://evil.example/p",
+            "https://evil.example/ph\u{200b}ish\u{2028}",
+            "https://evil.example/\"quoted\\",
         ] {
             assert!(redirects(elsewhere), "{elsewhere}");
         }
@@ -911,6 +956,9 @@ mod tests {
         }
         for plain in [
             "powershell -ExecutionPolicy Unrestricted -File a.ps1",
+            "powershell -ExecutionPolicy Bypass -File deploy.ps1 -Environment Production",
+            "powershell -Command \"Get-Content log.txt -Encoding BigEndianUnicode | Out-File o.txt\"",
+            "powershell -File resize.ps1 -Width 1",
             "wget -w 1 http://x.example/a",
             "notepad.exe readme.txt",
             "reg query HKLM\\Software",
