@@ -561,99 +561,92 @@ struct Extracted {
     searched: usize,
 }
 
-/// The `<script>` elements of a page, in order: attributes (names lower case, values with their
-/// character references decoded) and text. They are found by HTML's tokenizer (html5ever), as
-/// a browser finds them: not in comments, attribute values or the text of `<title>`,
-/// `<textarea>`, `<style>` and the like, and a script's text ends only at a real `</script>`.
+/// The `<script>` elements of a page, in document order: attributes (names lower case, values
+/// with their character references decoded) and text. The page is parsed by HTML's parser
+/// (html5ever's tree builder), so scripts are found as a browser finds them: not in comments,
+/// attribute values, `<template>`s or the text of `<title>`, `<textarea>`, `<style>` and the
+/// like; inside SVG by SVG's rules (character references and CDATA sections); and a script's
+/// text ends only at a real `</script>`. The scripts of `<iframe srcdoc>` documents follow,
+/// two levels deep.
 ///
-/// Also returns how many bytes of the page were searched (all of it unless that took longer
+/// Also returns how many bytes of the page were parsed (all of it unless that took longer
 /// than [`tokenize_budget`]).
 #[allow(clippy::type_complexity)]
 fn script_elements(text: &str) -> (Vec<(Vec<(String, String)>, String)>, usize) {
-    use html5ever::tendril::StrTendril;
-    use html5ever::tokenizer::states::RawKind;
-    use html5ever::tokenizer::{
-        BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
-    };
-    use std::cell::RefCell;
-
-    #[derive(Default)]
-    struct Scripts {
-        done: Vec<(Vec<(String, String)>, String)>,
-        open: Option<(Vec<(String, String)>, String)>,
-    }
-    struct Sink(RefCell<Scripts>);
-    impl TokenSink for Sink {
-        type Handle = ();
-        fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
-            let mut s = self.0.borrow_mut();
-            match token {
-                Token::TagToken(tag) if tag.kind == TagKind::StartTag => match &*tag.name {
-                    "script" => {
-                        let attrs = tag
-                            .attrs
-                            .iter()
-                            .map(|a| (a.name.local.to_string(), a.value.to_string()))
-                            .collect();
-                        s.open = Some((attrs, String::new()));
-                        return TokenSinkResult::RawData(RawKind::ScriptData);
-                    }
-                    "title" | "textarea" => return TokenSinkResult::RawData(RawKind::Rcdata),
-                    "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => {
-                        return TokenSinkResult::RawData(RawKind::Rawtext);
-                    }
-                    "plaintext" => return TokenSinkResult::Plaintext,
-                    _ => {}
-                },
-                Token::TagToken(tag) if &*tag.name == "script" => {
-                    if let Some(open) = s.open.take() {
-                        s.done.push(open);
-                    }
-                }
-                Token::CharacterTokens(t) => {
-                    if let Some((_, body)) = s.open.as_mut() {
-                        body.push_str(&t);
-                    }
-                }
-                Token::NullCharacterToken => {
-                    if let Some((_, body)) = s.open.as_mut() {
-                        body.push('\u{fffd}');
-                    }
-                }
-                Token::EOFToken => {
-                    // A script the page leaves open runs with what it has.
-                    if let Some(open) = s.open.take() {
-                        s.done.push(open);
-                    }
-                }
-                _ => {}
-            }
-            TokenSinkResult::Continue
+    let started = Instant::now();
+    let (mut scripts, frames, searched) = parse_page(text, started);
+    let mut frames: Vec<(String, u8)> = frames.into_iter().map(|f| (f, 1)).collect();
+    while let Some((doc, depth)) = frames.pop() {
+        let (more, inner, _) = parse_page(&doc, started);
+        scripts.extend(more);
+        if depth < 2 {
+            frames.extend(inner.into_iter().map(|f| (f, depth + 1)));
         }
     }
+    (scripts, searched)
+}
 
-    let input = BufferQueue::default();
-    let tokenizer = Tokenizer::new(Sink(RefCell::default()), TokenizerOpts::default());
+/// Parses one document: its scripts, the `srcdoc` documents of its frames, and how many bytes
+/// were parsed within the budget counted from `started`.
+#[allow(clippy::type_complexity)]
+fn parse_page(
+    text: &str,
+    started: Instant,
+) -> (Vec<(Vec<(String, String)>, String)>, Vec<String>, usize) {
+    use html5ever::tendril::{StrTendril, TendrilSink};
+    use markup5ever_rcdom::{NodeData, RcDom};
+
     // Fed in parts, within a time budget: tokenizing a tag costs time quadratic in its number of
     // attributes (each is checked against the ones before), which a page can make huge.
-    let started = Instant::now();
+    let mut parser = html5ever::parse_document(RcDom::default(), Default::default());
     let mut at = 0;
     while at < text.len() {
         let mut end = (at + TOKENIZE_CHUNK).min(text.len());
         while !text.is_char_boundary(end) {
             end += 1;
         }
-        input.push_back(StrTendril::from_slice(&text[at..end]));
-        // The sink never pauses the tokenizer for a script: a feed takes all it is given.
-        let _ = tokenizer.feed(&input);
+        parser.process(StrTendril::from_slice(&text[at..end]));
         at = end;
         if started.elapsed() > tokenize_budget(text.len()) {
             break;
         }
     }
-    tokenizer.end();
-    let scripts = std::mem::take(&mut *tokenizer.sink.0.borrow_mut());
-    (scripts.done, at)
+    let dom = parser.finish();
+    let attrs_of = |attrs: &[html5ever::Attribute]| -> Vec<(String, String)> {
+        attrs
+            .iter()
+            .map(|a| (a.name.local.to_string(), a.value.to_string()))
+            .collect()
+    };
+    let (mut scripts, mut frames) = (Vec::new(), Vec::new());
+    // Depth first, in document order, without recursion (pages nest deeply).
+    let mut stack = vec![dom.document.clone()];
+    while let Some(node) = stack.pop() {
+        if let NodeData::Element { name, attrs, .. } = &node.data {
+            let ns = &*name.ns;
+            let html = ns == "http://www.w3.org/1999/xhtml";
+            let svg = ns == "http://www.w3.org/2000/svg";
+            if &*name.local == "script" && (html || svg) {
+                let mut body = String::new();
+                for child in node.children.borrow().iter() {
+                    if let NodeData::Text { contents } = &child.data {
+                        body.push_str(&contents.borrow());
+                    }
+                }
+                scripts.push((attrs_of(&attrs.borrow()), body));
+                continue;
+            }
+            if html && &*name.local == "iframe" {
+                let attrs = attrs.borrow();
+                if let Some(doc) = attrs.iter().find(|a| &*a.name.local == "srcdoc") {
+                    frames.push(doc.value.to_string());
+                }
+            }
+        }
+        let children = node.children.borrow();
+        stack.extend(children.iter().rev().cloned());
+    }
+    (scripts, frames, at)
 }
 
 /// How much of a page is given to the tokenizer at a time.
@@ -1319,6 +1312,32 @@ mod tests {
             page("<script>var s = \"</scripts>\"; "),
             vec!["var s = \"</scripts>\"; P()"]
         );
+        // Inside SVG, by SVG's rules: its <style>/<title> are not raw text, character
+        // references and CDATA sections are decoded, `<script/>` is empty; and the documents of
+        // `<iframe srcdoc>` run their scripts.
+        let svg = |body: &str| {
+            let text = format!("<html><body><svg>{body}</svg></body></html>");
+            detect("p.html", text.as_bytes())
+                .extracted
+                .unwrap_or_default()
+        };
+        assert_eq!(svg("<style><script>P()</script></style>"), ["P()"]);
+        assert_eq!(svg("<title><script>P()</script></title>"), ["P()"]);
+        assert_eq!(svg("<script>&#80;()</script>"), ["P()"]);
+        assert_eq!(svg("<script><![CDATA[P()]]></script>"), ["P()"]);
+        assert_eq!(svg("<script/></svg><script>P()</script><svg>"), ["", "P()"]);
+        assert_eq!(
+            detect(
+                "p.html",
+                b"<iframe srcdoc=\"<script>P()</script><iframe srcdoc='<script>Q()</script>'>\"></iframe>"
+            )
+            .extracted
+            .unwrap_or_default(),
+            ["P()", "Q()"]
+        );
+        // A MathML <style> is raw text, and <template> contents do not run.
+        assert!(svg("</svg><math><style><script>P()</script></style></math><svg>").is_empty());
+        assert!(svg("</svg><template><script>P()</script></template><svg>").is_empty());
         // A tag with 300,000 attributes (tokenizing it costs time quadratic in their number):
         // the search stops at its budget, and says so.
         let attrs: String = (0..300_000).map(|i| format!(" a{i}")).collect();
