@@ -57,7 +57,7 @@ pub struct SandboxConfig {
     ///
     /// Where the kernel can say which pages a run wrote (Linux 6.7+, `PAGEMAP_SCAN`), only those
     /// are reset, and the default is 8 MiB ([`JS_KEEP_RESIDENT`]): fresh Python sandboxes ran
-    /// 5-7% faster on one thread and 10-14% on two, JavaScript analyses 2-20% (QuickJS's
+    /// -3% to +11% faster on one thread and 12-24% on two, JavaScript analyses 2-20% (QuickJS's
     /// pre-initialized memory is 3-4 MiB). Elsewhere the whole kept range is copied back after
     /// every run, which pays off only for guests whose runs write most of it (JavaScript: the
     /// analyzer keeps 8 MiB for it), while 8 MiB made a fresh Python sandbox ~30% slower; the
