@@ -383,4 +383,17 @@ fn a_directory_with_a_fifo_is_walked_in_order_and_the_fifo_is_not_read() {
         rs[0]
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write /nonexistent-dir/x.html"));
+    // Named directly, a FIFO nobody writes to is read as empty, not waited on (`timeout` turns
+    // a wait into exit 124).
+    let o = std::process::Command::new("timeout")
+        .arg("20")
+        .arg(env!("CARGO_BIN_EXE_airlock"))
+        .args(["analyze", "--json"])
+        .arg(&fifo)
+        .env("AIRLOCK_CACHE_DIR", dir.path().join("cache"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 10);
+    assert_eq!(reports(&o)[0]["analysis"]["file_type"], "empty");
 }

@@ -1326,7 +1326,20 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
+    // Opened without waiting for a writer: opening a FIFO nobody writes to would block for
+    // good. Reads wait again as usual (a pipe with a writer, `<(cmd)`, is read whole; one
+    // without is empty).
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        let nonblock = rustix::fs::OFlags::NONBLOCK;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nonblock.bits() as i32)
+            .open(path)
+            .map_err(io)?
+    };
+    rustix::fs::fcntl_setfl(&file, rustix::fs::OFlags::empty())
+        .map_err(|e| io(std::io::Error::from(e)))?;
     let md = file.metadata().map_err(io)?;
     if md.is_dir() {
         return Err(io(std::io::Error::other("is a directory")));
