@@ -596,17 +596,21 @@ fn an_unwritable_report_is_an_output_error() {
     );
 }
 
-#[test]
-fn a_reader_that_stops_reading_does_not_hold_the_guest() {
-    // airlock's stdout is a pipe nobody reads. The guest's output goes to it from a thread of
-    // its own, so the guest still ends (here at the 1 MiB output limit) and the report is
-    // written; airlock then waits for the reader to take what the guest printed.
-    let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("r.json");
+/// Runs `airlock ARGS --report REPORT GUEST` with stdout and stderr piped and unread, and waits
+/// up to `secs` for the report: whether it was written before anything was read, and the
+/// output once read whole (else the child would wait for the reader forever).
+fn run_unread(
+    dir: &tempfile::TempDir,
+    args: &[&str],
+    report: &Path,
+    guest_name: &str,
+    secs: u64,
+) -> (bool, Output) {
     let child = Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .args(["run", "--timeout", "20s", "--report"])
-        .arg(&report)
-        .arg(guest("flood.wat"))
+        .args(args)
+        .arg("--report")
+        .arg(report)
+        .arg(guest(guest_name))
         .env("AIRLOCK_CACHE_DIR", dir.path().join("cache"))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -614,12 +618,21 @@ fn a_reader_that_stops_reading_does_not_hold_the_guest() {
         .spawn()
         .unwrap();
     let started = std::time::Instant::now();
-    while !report.exists() && started.elapsed() < std::time::Duration::from_secs(10) {
+    while !report.exists() && started.elapsed() < std::time::Duration::from_secs(secs) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let written = report.exists();
-    // Read everything (else the child would wait for the reader forever).
-    let o = child.wait_with_output().unwrap();
+    (written, child.wait_with_output().unwrap())
+}
+
+#[test]
+fn a_reader_that_stops_reading_does_not_hold_the_guest() {
+    // airlock's stdout is a pipe nobody reads. The guest's output goes to it from a thread of
+    // its own, so the guest still ends (here at the 1 MiB output limit) and the report is
+    // written; airlock then waits for the reader to take what the guest printed.
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let (written, o) = run_unread(&dir, &["run", "--timeout", "20s"], &report, "flood.wat", 10);
     assert!(written, "the run did not end while its output was unread");
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(v["outcome"]["status"]["kind"], "output_limit", "{v}");
@@ -657,22 +670,13 @@ fn trace_lines_stderr_cannot_take_are_counted_not_queued() {
     // written), what is queued stays bounded, and a line says how many were not shown.
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("r.json");
-    let child = Command::new(env!("CARGO_BIN_EXE_airlock"))
-        .args(["run", "--trace", "--max-events", "2000000", "--report"])
-        .arg(&report)
-        .arg(guest("many_calls.wat"))
-        .env("AIRLOCK_CACHE_DIR", dir.path().join("cache"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while !report.exists() && started.elapsed() < std::time::Duration::from_secs(30) {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let written = report.exists();
-    let o = child.wait_with_output().unwrap();
+    let (written, o) = run_unread(
+        &dir,
+        &["run", "--trace", "--max-events", "2000000"],
+        &report,
+        "many_calls.wat",
+        30,
+    );
     assert!(written, "the run did not end while stderr was unread");
     assert_eq!(code(&o), 0);
     let err = stderr(&o);

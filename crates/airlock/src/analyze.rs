@@ -325,7 +325,7 @@ fn detect_text(name: &str, text: &str) -> Detection {
                 d.notes.push(format!(
                     "only the first {searched} bytes were searched for scripts: finding them took \
                      longer than {} ms",
-                    tokenize_budget(text.len()).as_millis()
+                    parse_budget(text.len()).as_millis()
                 ));
             }
             let blocks = code.len();
@@ -570,7 +570,7 @@ struct Extracted {
 /// two levels deep.
 ///
 /// Also returns how many bytes of the page were parsed (all of it unless that took longer
-/// than [`tokenize_budget`]).
+/// than [`parse_budget`]).
 #[allow(clippy::type_complexity)]
 fn script_elements(text: &str) -> (Vec<(Vec<(String, String)>, String)>, usize) {
     let started = Instant::now();
@@ -601,13 +601,13 @@ fn parse_page(
     let mut parser = html5ever::parse_document(RcDom::default(), Default::default());
     let mut at = 0;
     while at < text.len() {
-        let mut end = (at + TOKENIZE_CHUNK).min(text.len());
+        let mut end = (at + PARSE_CHUNK).min(text.len());
         while !text.is_char_boundary(end) {
             end += 1;
         }
         parser.process(StrTendril::from_slice(&text[at..end]));
         at = end;
-        if started.elapsed() > tokenize_budget(text.len()) {
+        if started.elapsed() > parse_budget(text.len()) {
             break;
         }
     }
@@ -650,11 +650,11 @@ fn parse_page(
 }
 
 /// How much of a page is given to the parser at a time.
-const TOKENIZE_CHUNK: usize = 64 * 1024;
+const PARSE_CHUNK: usize = 64 * 1024;
 /// How long finding a page's scripts may take: 1 s, and 0.2 s more per MB (parsing ran at 11 MB/s
 /// on a busy machine here). The rest of a page that takes longer is not searched; the analysis
 /// says so, and such a page that showed nothing harmful is not analysed.
-fn tokenize_budget(len: usize) -> Duration {
+fn parse_budget(len: usize) -> Duration {
     Duration::from_secs(1) + Duration::from_millis((len / 5_000) as u64)
 }
 
