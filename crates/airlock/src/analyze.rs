@@ -987,32 +987,30 @@ impl Analyzer {
             .environment
             .and_then(Environment::named)
             .unwrap_or(Environment::Browser);
-        let run = js
-            .run(&script, &env, self.request())
-            .map_err(|e| e.to_string())?;
-        let first = self.report(
-            Input::javascript(&script, js.guest()),
-            &run.outcome,
-            run.emulation.as_ref(),
-        )?;
+        // A run in an environment: its report, and its stderr.
+        let run_in = |env: &Environment| -> std::result::Result<(Value, String), String> {
+            let run = js
+                .run(&script, env, self.request())
+                .map_err(|e| e.to_string())?;
+            let report = self.report(
+                Input::javascript(&script, js.guest()),
+                &run.outcome,
+                run.emulation.as_ref(),
+            )?;
+            Ok((report, run.outcome.stderr.text().into_owned()))
+        };
+        let (first, stderr) = run_in(&env)?;
         // A script that stops on a name another host defines was written for that host: it is
         // run there too (obfuscated scripts hide the names detection looks for). A page's blocks
         // are separate scripts, as in a browser, and are not.
-        let Some((name, host)) = missing_host_name(&run.outcome.stderr.text()) else {
+        let Some((name, host)) = missing_host_name(&stderr) else {
             return Ok(first);
         };
         let other = match Environment::named(host) {
             Some(other) if det.extracted.is_none() && Some(host) != det.environment => other,
             _ => return Ok(first),
         };
-        let again = js
-            .run(&script, &other, self.request())
-            .map_err(|e| e.to_string())?;
-        let second = self.report(
-            Input::javascript(&script, js.guest()),
-            &again.outcome,
-            again.emulation.as_ref(),
-        )?;
+        let (second, _) = run_in(&other)?;
         // The run that shows more is kept: a script can stop on another host's name on purpose,
         // after doing its work, to have that work thrown away.
         let (a, b) = (
