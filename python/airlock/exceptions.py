@@ -24,6 +24,7 @@ raised by the library (everything but ``ExecutionError`` and its subclasses) it 
     ├── OutputWriteError             (also an OSError)
     ├── CacheError                   (also an OSError)
     ├── SessionEndedError
+    ├── SandboxBusyError
     ├── ExecutionError               (alias: WasmtimeExecutionError)
     │   ├── SandboxTimeoutError      (also a TimeoutError)
     │   ├── LimitExceededError       (fuel, memory or output limit)
@@ -49,6 +50,7 @@ __all__ = [
     "OutputWriteError",
     "CacheError",
     "SessionEndedError",
+    "SandboxBusyError",
     "ExecutionError",
     "WasmtimeExecutionError",
     "SandboxTimeoutError",
@@ -148,6 +150,14 @@ class SessionEndedError(AirlockError):
     Reset the session to go on."""
 
     kind = "session_ended"
+
+
+class SandboxBusyError(AirlockError):
+    """Every slot of the sandbox was taken by runs and live sessions (``max_concurrent_runs``),
+    so the guest could not start: nothing of it ran. Retry when one has ended (a session holds
+    its slot until it is closed)."""
+
+    kind = "busy"
 
 
 class ExecutionError(AirlockError):

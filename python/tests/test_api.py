@@ -187,6 +187,28 @@ def test_session_keeps_globals_and_resets(sandbox):
         s.exec("1")
 
 
+def test_sessions_past_the_sandboxs_slots_are_busy_until_one_closes(sandbox):
+    # The package's sandbox has 64 slots; a live session holds one (after its first call).
+    sessions = []
+    try:
+        while True:
+            s = sandbox.python_session()
+            try:
+                s.exec("x = 1")
+            except airlock.SandboxBusyError as e:
+                assert e.kind == "busy" and 0 < len(sessions) <= 64
+                assert s.alive  # nothing ran: the session is not ended
+                break
+            sessions.append(s)
+            assert len(sessions) <= 64
+        sessions.pop().close()
+        assert s.exec("print(x := 2)").stdout == "2\n"
+        sessions.append(s)
+    finally:
+        for s in sessions:
+            s.close()
+
+
 def test_session_after_timeout_needs_reset():
     s = airlock.Sandbox(timeout=0.3).python_session()
     s.exec("x = 1")

@@ -18,6 +18,8 @@ pub const GUEST_UNAVAILABLE: i32 = 69;
 pub const INTERNAL: i32 = 70;
 /// The compiled-code cache failed, or an output file (the report) could not be written.
 pub const CACHE: i32 = 74;
+/// Every slot of the sandbox was taken; nothing ran, try again (EX_TEMPFAIL).
+pub const BUSY: i32 = 75;
 /// A setting cannot be applied (mount missing, limit out of range).
 pub const CONFIG: i32 = 78;
 /// The wall-clock timeout expired (as coreutils `timeout`).
@@ -43,6 +45,7 @@ pub fn for_error(kind: ErrorKind) -> i32 {
         ErrorKind::Config => CONFIG,
         ErrorKind::GuestUnavailable => GUEST_UNAVAILABLE,
         ErrorKind::Cache | ErrorKind::Write => CACHE,
+        ErrorKind::Busy => BUSY,
         _ => INTERNAL,
     }
 }

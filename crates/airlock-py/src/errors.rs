@@ -22,6 +22,7 @@ fn class_of(kind: ErrorKind) -> &'static str {
         ErrorKind::Cache => "CacheError",
         ErrorKind::Write => "OutputWriteError",
         ErrorKind::SessionEnded => "SessionEndedError",
+        ErrorKind::Busy => "SandboxBusyError",
         _ => "InternalError",
     }
 }

@@ -60,6 +60,8 @@ pub enum ErrorKind {
     Write,
     /// A session's interpreter was stopped (timeout, trap, fuel) and must be reset.
     SessionEnded,
+    /// Every slot of the sandbox is taken by runs in flight; nothing ran, retry later.
+    Busy,
     /// Anything else: a bug in airlock or wasmtime.
     Internal,
 }
@@ -79,6 +81,7 @@ impl ErrorKind {
             ErrorKind::Cache => "cache",
             ErrorKind::Write => "write",
             ErrorKind::SessionEnded => "session_ended",
+            ErrorKind::Busy => "busy",
             ErrorKind::Internal => "internal",
         }
     }
@@ -166,6 +169,14 @@ pub enum Error {
     /// A session's interpreter was stopped by a limit or a trap; reset the session to go on.
     #[error("the session has ended ({0}); reset it to go on")]
     SessionEnded(String),
+    /// Every slot of the sandbox's pool is taken by runs and sessions in flight
+    /// ([`SandboxConfig::max_concurrent_runs`](crate::SandboxConfig::max_concurrent_runs)), so
+    /// the guest could not be instantiated: nothing of it ran. Retry when a run has ended (a
+    /// live session holds its slot until it is dropped), or give the sandbox more slots.
+    #[error(
+        "the sandbox is busy: {0}; nothing ran (runs and live sessions take every slot of max_concurrent_runs): retry when one ends"
+    )]
+    Busy(String),
     /// A failure inside airlock or wasmtime that is not the input's fault.
     #[error("internal error: {0}")]
     Internal(String),
@@ -194,6 +205,7 @@ impl Error {
             Error::Cache { .. } => ErrorKind::Cache,
             Error::Write { .. } => ErrorKind::Write,
             Error::SessionEnded(_) => ErrorKind::SessionEnded,
+            Error::Busy(_) => ErrorKind::Busy,
             Error::Internal(_) => ErrorKind::Internal,
         }
     }

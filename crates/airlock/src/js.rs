@@ -495,7 +495,7 @@ impl Js {
             &run.stdout,
             &run.stderr,
             &recorder,
-        );
+        )?;
         Ok(JsRun {
             outcome,
             emulation: emulation.filter(|_| *env != Environment::Plain),

@@ -328,7 +328,7 @@ impl PythonSession {
             &self.stdout,
             &self.stderr,
             &self.recorder,
-        );
+        )?;
         if !returned {
             self.dead = Some(match outcome.status {
                 Status::Exited { code } => format!("the interpreter exited (code {code})"),

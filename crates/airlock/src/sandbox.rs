@@ -767,7 +767,7 @@ impl Sandbox {
                 (end, fuel, store.into_data().limiter)
             }
         };
-        Ok(self.finish(
+        self.finish(
             &run.limits,
             started,
             end,
@@ -776,7 +776,7 @@ impl Sandbox {
             &run.stdout,
             &run.stderr,
             &recorder,
-        ))
+        )
     }
 
     /// Checks a request and builds what every run needs: pipes, the WASI context builder (mounts,
@@ -877,7 +877,8 @@ impl Sandbox {
     }
 
     /// Turns how a run (or a call) ended into an [`Outcome`], taking the captured output and the
-    /// events recorded so far.
+    /// events recorded so far; or into [`Error::Busy`] if the guest could not be instantiated (or
+    /// called) because every slot of the pool was taken, so that nothing of it ran.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn finish(
         &self,
@@ -889,7 +890,14 @@ impl Sandbox {
         stdout: &CapturePipe,
         stderr: &CapturePipe,
         recorder: &Recorder,
-    ) -> Outcome {
+    ) -> Result<Outcome> {
+        if let Ok(Err(e)) = &end
+            && let Some(full) = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<wasmtime::PoolConcurrencyLimitError>())
+        {
+            return Err(Error::Busy(full.to_string()));
+        }
         let wall = started.elapsed();
         let status = match end {
             Err(_elapsed) => Status::Timeout {
@@ -899,7 +907,7 @@ impl Sandbox {
             Ok(Err(e)) => classify(&e, limits, limiter, stdout, stderr),
         };
         let fuel_start = limits.fuel.unwrap_or(UNMETERED_FUEL);
-        Outcome {
+        Ok(Outcome {
             status,
             stdout: stdout.take(),
             stderr: stderr.take(),
@@ -912,7 +920,7 @@ impl Sandbox {
                 memory_limit_hit: limiter.memory_refused.is_some(),
             },
             trace: recorder.take(),
-        }
+        })
     }
 
     pub(crate) fn new_store<T: RunState>(&self, state: T, limits: &Limits) -> Result<Store<T>> {

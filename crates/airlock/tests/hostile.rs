@@ -628,3 +628,41 @@ fn absurd_timeouts_are_refused_not_panicking() {
         .unwrap_err();
     assert_eq!(e.kind(), airlock::ErrorKind::Config);
 }
+
+/// Runs that hold every slot of a sandbox (here its only one): another run is refused with a
+/// typed `Busy` error, before any of it runs, and is not reported as the guest's trap; once the
+/// slot is free, runs go on.
+#[test]
+fn a_run_past_the_sandboxs_slots_is_busy_not_a_trap() {
+    let sandbox = airlock::Sandbox::new(airlock::SandboxConfig {
+        cache_dir: None,
+        max_concurrent_runs: 1,
+        ..airlock::SandboxConfig::default()
+    })
+    .unwrap();
+    let spin = sandbox.load_file(guest("loop.wat")).unwrap();
+    let hello = sandbox.load_file(guest("hello.wat")).unwrap();
+    std::thread::scope(|s| {
+        let holder = s.spawn(|| {
+            sandbox
+                .run(&spin, RunRequest::new(short(1_500), Policy::default()))
+                .unwrap()
+        });
+        // The spinning run has long been instantiated by then.
+        std::thread::sleep(Duration::from_millis(300));
+        let refused = sandbox
+            .run(&hello, RunRequest::default())
+            .expect_err("no free slot");
+        assert_eq!(refused.kind(), airlock::ErrorKind::Busy);
+        assert!(
+            refused.to_string().contains("max_concurrent_runs"),
+            "{refused}"
+        );
+        assert_eq!(
+            holder.join().unwrap().status,
+            Status::Timeout { limit_ms: 1_500 }
+        );
+    });
+    let o = sandbox.run(&hello, RunRequest::default()).unwrap();
+    assert_eq!(o.stdout.bytes, b"hello\n");
+}

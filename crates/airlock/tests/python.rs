@@ -462,6 +462,29 @@ fn a_session_whose_interpreter_exited_must_be_reset() {
     assert!(s.is_alive());
 }
 
+/// A live session holds its slot: with every slot taken, another session's call is refused as
+/// `Busy` (nothing ran, the session is not ended) and succeeds once a slot is free.
+#[test]
+fn a_session_past_the_sandboxs_slots_is_busy_until_one_is_free() {
+    let guest = guest::find(GuestKind::Python, None).unwrap();
+    let sandbox = Sandbox::new(SandboxConfig {
+        max_concurrent_runs: 1,
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    let python = Python::load(&sandbox, &guest).unwrap();
+    let mut first = python.session(RunRequest::default()).unwrap();
+    first.exec("x = 1").unwrap();
+    let mut second = python.session(RunRequest::default()).unwrap();
+    let refused = second.exec("print(2)").unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Busy);
+    assert!(second.is_alive());
+    // The held session is unaffected.
+    assert_eq!(stdout(&first.exec("print(x)").unwrap()), "1\n");
+    drop(first);
+    assert_eq!(stdout(&second.exec("print(2)").unwrap()), "2\n");
+}
+
 #[test]
 fn limits_apply_per_session_call() {
     let limits = Limits {
