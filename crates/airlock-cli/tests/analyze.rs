@@ -397,3 +397,68 @@ fn a_directory_with_a_fifo_is_walked_in_order_and_the_fifo_is_not_read() {
     assert_eq!(code(&o), 10);
     assert_eq!(reports(&o)[0]["analysis"]["file_type"], "empty");
 }
+
+/// A frame from another site that nobody can see (hidden by style or attribute, or 0-2 px) is
+/// how injected redirection frames load: malicious. The same frame visible, or hidden but from
+/// the page's own site, is not.
+#[test]
+fn an_invisible_frame_from_another_site_is_malicious_and_a_visible_one_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let frame = |name: &str, src: &str, how: &str| {
+        let path = dir.path().join(name);
+        let code = format!(
+            "var f = document.createElement('iframe'); {how} f.src = {src:?}; document.body.appendChild(f);"
+        );
+        std::fs::write(&path, code).unwrap();
+        path.display().to_string()
+    };
+    let rules = |path: &str| -> (String, Vec<String>) {
+        let o = airlock(&["analyze", "--json", path]);
+        let r = &reports(&o)[0]["verdict"];
+        let fired = r["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["rule"].as_str().unwrap().to_string())
+            .collect();
+        (r["verdict"].as_str().unwrap().to_string(), fired)
+    };
+    let elsewhere = "https://stat-counter.example/f.php";
+    for (i, how) in [
+        "f.style.display = 'none';",
+        "f.style.visibility = 'hidden';",
+        "f.setAttribute('width', '1'); f.setAttribute('height', '1');",
+        "f.style.cssText = 'width:0px;height:0px;border:0';",
+        "f.hidden = true;",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (verdict, fired) = rules(&frame(&format!("hidden{i}.js"), elsewhere, how));
+        assert_eq!(verdict, "malicious", "{how}: {fired:?}");
+        assert!(
+            fired.contains(&"browser.hidden-iframe-other-site".to_string()),
+            "{how}: {fired:?}"
+        );
+    }
+    // Hidden after it was added to the page (by attribute) counts too.
+    let late = dir.path().join("late.js");
+    std::fs::write(
+        &late,
+        format!("var f = document.createElement('iframe'); f.src = {elsewhere:?}; document.body.appendChild(f); f.setAttribute('style', 'display:none');"),
+    )
+    .unwrap();
+    assert_eq!(rules(late.to_str().unwrap()).0, "malicious");
+    // A visible embed from another site, and an invisible frame of the page's own site.
+    let (verdict, fired) = rules(&frame(
+        "video.js",
+        "https://video.example/embed/1",
+        "f.width = '560'; f.height = '315';",
+    ));
+    assert_eq!(
+        (verdict.as_str(), fired),
+        ("suspicious", vec!["browser.iframe-other-site".to_string()])
+    );
+    let (verdict, fired) = rules(&frame("own.js", "/keepalive", "f.style.display = 'none';"));
+    assert_eq!(verdict, "benign", "{fired:?}");
+}

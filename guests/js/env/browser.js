@@ -401,6 +401,7 @@ function (A) {
     s.a[n] = v;
     if (n === "style") el.style.cssText = v;
     if (NOW.test(s.tag) || conn(el)) urls(el, n);
+    if (/^(style|width|height|hidden)$/.test(n) && conn(el)) hiddenFrame(el);
     if (s.tag === "img" && n === "src") later(() => dispatch(el, mkEv("load")));
     if (s.tag === "script" && n === "src") runScript(el);
   }
@@ -411,6 +412,22 @@ function (A) {
     for (const k of n ? [n] : Object.keys(s.a)) if (URLA.has(t + "." + k))
       for (const u of k === "srcset" ? s.a[k].split(",").map((x) => x.trim().split(/\s+/)[0]) : [s.a[k]]) if (u.trim()[0] !== "#") net(t + "." + k, u, undefined, "dom");
     if (m && (!n || n === "content" || n === "http-equiv")) nav(m[1].trim(), "meta.refresh");
+    if (!n || n === "src") hiddenFrame(el);
+  }
+  /** Records a frame in the document with a source that cannot be seen, once: injected
+   *  redirection and exploit frames are hidden by style or attribute, or made 0-2 px. */
+  function hiddenFrame(el) {
+    const s = el[K], st = s.st || {}, src = s.a.src;
+    if (!/^i?frame$/.test(s.tag) || s.hid || src === undefined || !src.trim() || inert) return;
+    const px = (v) => { const m = /^\s*(-?\d+(?:\.\d+)?)\s*(px)?\s*$/i.exec(S(v ?? "")); return m ? +m[1] : NaN; };
+    const why = "hidden" in s.a ? "hidden attribute"
+      : /^\s*none\s*$/i.test(S(st.display ?? "")) ? "display: none"
+      : /^\s*(hidden|collapse)\s*$/i.test(S(st.visibility ?? "")) ? "visibility: hidden"
+      : px(st.opacity) === 0 ? "opacity: 0"
+      : ["width", "height"].map((d) => [d, px(st[d] ?? s.a[d])]).filter(([, v]) => v <= 2).map(([d, v]) => d + " " + v + " px")[0];
+    if (!why) return;
+    s.hid = true;
+    emit("dom", s.tag + ".hidden", [src, why]);
   }
   const attrProp = (d, get, set) => { const [p, a = p] = d.split(":"); acc(EP, p, function () { return get(this[K], a, this); }, function (v) { set(this, a, v); }); };
   for (const d of ("id name rel title lang alt target method placeholder autocomplete role charset integrity media sizes enctype accept pattern download allow sandbox srcdoc loading " +
