@@ -441,11 +441,17 @@ fn an_invisible_frame_from_another_site_is_malicious_and_a_visible_one_is_not() 
             "{how}: {fired:?}"
         );
     }
-    // Hidden after it was added to the page (by attribute) counts too.
+    // Hidden after it was added to the page (by attribute or style) counts too.
     let late = dir.path().join("late.js");
     std::fs::write(
         &late,
         format!("var f = document.createElement('iframe'); f.src = {elsewhere:?}; document.body.appendChild(f); f.setAttribute('style', 'display:none');"),
+    )
+    .unwrap();
+    assert_eq!(rules(late.to_str().unwrap()).0, "malicious");
+    std::fs::write(
+        &late,
+        format!("var f = document.createElement('iframe'); f.src = {elsewhere:?}; document.body.appendChild(f); f.style.visibility = 'hidden';"),
     )
     .unwrap();
     assert_eq!(rules(late.to_str().unwrap()).0, "malicious");

@@ -330,6 +330,12 @@ function (A) {
     removeProperty(k) { const v = this.getPropertyValue(k); delete this[camel(S(k))]; return v; }
     getPropertyPriority() { return ""; }
   }
+  /** An element's style; a frame's is watched, so that hiding it once it is in the page counts. */
+  function styleOf(e) {
+    const d = new CSSStyleDeclaration();
+    if (!/^i?frame$/.test(e[K].tag)) return d;
+    return new Proxy(d, { set(t, p, v) { t[p] = v; if (conn(e)) hiddenFrame(e); return true; } });
+  }
   const rect = () => ({ x: 0, y: 0, top: 0, left: 0, width: 120, height: 24, right: 120, bottom: 24 });
   class Element extends Node {
     constructor() { super(); this[K].tag = pend || CEN.get(new.target) || "div"; }
@@ -361,7 +367,7 @@ function (A) {
   for (const k of "focus blur scroll scrollTo scrollBy scrollIntoView normalize".split(" ")) EP[k] = nop;
   props(Element, { nodeType: () => 1, tagName: (e) => e[K].tag.toUpperCase(), nodeName: (e) => e[K].tag.toUpperCase(), localName: (e) => e[K].tag, classList: tokens, dataset,
     attributes: (e) => list(Object.entries(e[K].a).map(([name, value]) => ({ name, value, localName: name, nodeName: name, nodeValue: value }))),
-    style: (e) => e[K].st || (e[K].st = new CSSStyleDeclaration()), innerHTML: (e) => kids(e).map(serialize).join(""), outerHTML: serialize, innerText: text,
+    style: (e) => e[K].st || (e[K].st = styleOf(e)), innerHTML: (e) => kids(e).map(serialize).join(""), outerHTML: serialize, innerText: text,
     form: (e) => e.closest("form"), isContentEditable: (e) => e[K].a.contenteditable === "true", offsetParent: () => doc.body,
     ...Object.fromEntries("offsetWidth:120 offsetHeight:24 clientWidth:120 clientHeight:24 scrollWidth:120 scrollHeight:24 offsetTop:0 offsetLeft:0 scrollTop:0 scrollLeft:0".split(" ").map((d) => [d.split(":")[0], () => +d.split(":")[1]])) },
   { style: (e, v) => (e.style.cssText = v), innerText: setText,
