@@ -15,7 +15,7 @@ use crate::python::Progress;
 #[derive(Args, Debug)]
 pub struct JsArgs {
     // `--env` (from the shared options) also selects the emulated environment here: `--env
-    // browser|wsh|node|plain` or `--env PRELUDE.js`; any other value sets a guest variable.
+    // browser|wsh|node|hta|plain` or `--env PRELUDE.js`; any other value sets a guest variable.
     /// Evaluate CODE; arguments follow as the script's.
     #[arg(short = 'e', long = "eval", value_name = "CODE")]
     code: Option<String>,

@@ -52,7 +52,7 @@ enum Command {
     /// (code from stdin).
     Python(Box<python::PythonArgs>),
     /// Run JavaScript in a fresh sandboxed QuickJS: `-e CODE`, `FILE.js [ARGS...]`, or `-`;
-    /// `--env browser|wsh|node` runs it in an emulated environment and reports what it did.
+    /// `--env browser|wsh|node|hta` runs it in an emulated environment and reports what it did.
     Js(Box<js::JsArgs>),
     /// Analyse files: detect each one's type, run it in the matching sandbox and emulated
     /// environment (browser, Windows Script Host, Node), and give an explained verdict. Exit code:

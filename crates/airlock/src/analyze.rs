@@ -349,10 +349,10 @@ fn detect_text(name: &str, text: &str) -> Detection {
             } else if nothing && vbs > 0 && d.file_type != FileType::Html {
                 d.file_type = FileType::Vbscript;
             } else {
-                d.environment = Some(if container == Container::Html {
-                    "browser"
-                } else {
-                    "wsh"
+                d.environment = Some(match (container, d.file_type) {
+                    (Container::Html, _) => "browser",
+                    (_, FileType::Hta) => "hta",
+                    _ => "wsh",
                 });
                 d.extracted = Some(code);
             }
@@ -825,7 +825,11 @@ impl Analyzer {
             environment = report
                 .pointer("/emulation/environment")
                 .and_then(Value::as_str)
-                .and_then(|e| ["browser", "wsh", "node"].into_iter().find(|x| *x == e));
+                .and_then(|e| {
+                    ["browser", "wsh", "node", "hta"]
+                        .into_iter()
+                        .find(|x| *x == e)
+                });
             notes.extend(note.as_str().map(String::from));
         }
         if let Some(obj) = report.as_object_mut() {

@@ -81,6 +81,13 @@ await prepare(s, o, b, load, [a[7], a[8], a[9], "run"])([a[1], a[2], a[5], a[6],
 const BROWSER: &str = include_str!("../../../guests/js/env/browser.js");
 const WSH: &str = include_str!("../../../guests/js/env/wsh.js");
 const NODE: &str = include_str!("../../../guests/js/env/node.js");
+/// The HTML Application environment's prelude: the browser's and WSH's, put together by
+/// `guests/js/env/hta.js`.
+static HTA: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    include_str!("../../../guests/js/env/hta.js")
+        .replace("/*BROWSER*/", BROWSER)
+        .replace("/*WSH*/", WSH)
+});
 
 /// Where a script runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +101,9 @@ pub enum Environment {
     Wsh,
     /// Node.js: `require` of the system modules, `process`, `Buffer`.
     Node,
+    /// An HTML Application (`.hta`) under mshta.exe: a browser window (`window`, `document`,
+    /// timers) with `ActiveXObject`/`GetObject` as under WSH, and no `WScript`.
+    Hta,
     /// An environment given by its prelude: JavaScript source evaluating to
     /// `function (A) {...}` (see `guests/js/env/` for the API `A` and examples).
     Custom {
@@ -106,31 +116,34 @@ pub enum Environment {
 
 impl Environment {
     /// The built-in environments.
-    pub const BUILT_IN: [Environment; 4] = [
+    pub const BUILT_IN: [Environment; 5] = [
         Environment::Plain,
         Environment::Browser,
         Environment::Wsh,
         Environment::Node,
+        Environment::Hta,
     ];
 
-    /// The environment called `name`: `plain` (or `none`), `browser`, `wsh`, `node`.
+    /// The environment called `name`: `plain` (or `none`), `browser`, `wsh`, `node`, `hta`.
     pub fn named(name: &str) -> Option<Environment> {
         Some(match name {
             "plain" | "none" => Environment::Plain,
             "browser" => Environment::Browser,
             "wsh" => Environment::Wsh,
             "node" => Environment::Node,
+            "hta" => Environment::Hta,
             _ => return None,
         })
     }
 
-    /// Its name: `plain`, `browser`, `wsh`, `node` or the custom name.
+    /// Its name: `plain`, `browser`, `wsh`, `node`, `hta` or the custom name.
     pub fn name(&self) -> &str {
         match self {
             Environment::Plain => "plain",
             Environment::Browser => "browser",
             Environment::Wsh => "wsh",
             Environment::Node => "node",
+            Environment::Hta => "hta",
             Environment::Custom { name, .. } => name,
         }
     }
@@ -141,6 +154,7 @@ impl Environment {
             Environment::Browser => Some(BROWSER),
             Environment::Wsh => Some(WSH),
             Environment::Node => Some(NODE),
+            Environment::Hta => Some(&HTA),
             Environment::Custom { prelude, .. } => Some(prelude),
         }
     }
