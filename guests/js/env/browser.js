@@ -242,18 +242,37 @@ function (A) {
   EV.FetchEvent.prototype.respondWith = function (r) { this[WU] = [r]; };
   const mkEv = (t, C, i) => new (C || Event)(t, i);
 
-  // ---- the clipboard: what a script puts on it is recorded with the page's text at that time (a
-  // "paste this into the Run dialog" lure is in it). The user's own copy (the `copy` event, the
-  // last thing the user does) and a read of the clipboard give a wallet address, so that a script
-  // that swaps addresses shows its own.
-  const WALLET = "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh";
-  let selected = null, selText = "";
+  // ---- the clipboard: what a script puts on it is recorded (`clipboard.write`: flags, the text
+  // with long runs of padding collapsed, how, the page's text). The user copies, last, three
+  // wallet addresses shown on the page (Bitcoin, Ethereum, Tron: `copy` events); reading the
+  // clipboard gives the first. The environment sets the flags from what it alone knows:
+  // `run-dialog-lure` when the page's whole text tells the user to open the Run dialog (Win+R),
+  // `address-swap` when an address that is neither one the user copied nor shown on the page is
+  // written while the user copies or after the clipboard was read.
+  const WALLETS = ["bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh", "0x7d2b4c1e9a8f3b6c5d4e2f1a0b9c8d7e6f5a4b3c", "TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE"];
+  const WALLET = WALLETS[0];
+  const ADDRESS = /^(?:(?:bc1|BC1)[a-zA-Z0-9]{20,80}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[0-9a-fA-F]{40}|T[1-9A-HJ-NP-Za-km-z]{33}|[LM][a-km-zA-HJ-NP-Z1-9]{26,33}|ltc1[a-z0-9]{20,80}|D[5-9A-HJ-NP-U][1-9A-HJ-NP-Za-km-z]{32}|[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}|[1-9A-HJ-NP-Za-km-z]{32,44})$/;
+  const LURE = /win(?:dows)?\s*(?:logo\s*)?(?:key)?\s*\+\s*["'“]?r\b|⊞|run\s+dialog|press\s+(?:the\s+)?win(?:dows)?\b/i;
+  let selected = null, selText = "", copying = false, readIt = false;
+  const pageText = (n) => ("data" in n[K] ? n[K].data : kids(n).map((c) => (c.nodeType === 8 ? "" : pageText(c))).join(" "));
   function clip(t, how) {
     let page = "";
-    try { page = text(doc.body || doc.documentElement).replace(/\s+/g, " ").trim().slice(0, 2048); } catch (e) {}
-    emit("dom", "clipboard.write", [S(t), how, page]);
+    try { page = pageText(doc.body || doc.documentElement).replace(/\s+/g, " ").trim(); } catch (e) {}
+    const text = S(t).replace(/\s{8,}/g, " ").trim(), flags = [];
+    if (LURE.test(page)) flags.push("run-dialog-lure");
+    if ((copying || readIt) && ADDRESS.test(text) && !WALLETS.includes(text) && !page.includes(text)) flags.push("address-swap");
+    emit("dom", "clipboard.write", [flags.join(" "), text, how, page.slice(0, 2048)]);
   }
-  class ClipboardItem { constructor(d) { const v = d && (d["text/plain"] ?? Object.values(d)[0]); this[K] = typeof v === "string" ? v : ""; this.types = Object.keys(d || {}); } }
+  /** Reads of the clipboard: they give the first address, and a later write may be a swap. */
+  const read = (api) => (emit("dom", api, []), (readIt = true));
+  class ClipboardItem {
+    constructor(d) { this[K] = d || {}; this.types = Object.keys(d || {}); }
+    getType(t) { return res(this[K][t]).then((v) => (v instanceof Blob ? v : new Blob([S(v)], { type: t }))); }
+    static supports(t) { return /^(text\/plain|text\/html|image\/png)$/.test(S(t)); }
+  }
+  /** The text of ClipboardItems (strings, Blobs, promises of either), for the record. */
+  const itemsText = (items) => P.all([].concat(items || []).map((i) => (i instanceof ClipboardItem ? i.getType(i.types.find((t) => /^text\//.test(t)) || i.types[0]).then((b) => b.text(), () => "") : "")))
+    .then((a) => a.join(""));
 
   // ---- DOM: nodes --------------------------------------------------------------------------
   let doc = null, inert = false, pend = null, curScript = null, depth = 0, codeKind = "script";
@@ -663,7 +682,11 @@ function (A) {
     createComment(s) { return new Comment(s); }
     createDocumentFragment() { return new DocumentFragment(); }
     createEvent(t) { return new (EV[S(t).replace(/s$/, "")] || Event)(""); }
-    createRange() { return { selectNodeContents: nop, setStart: nop, setEnd: nop, collapse: nop, getBoundingClientRect: rect, createContextualFragment: parseHTML, cloneContents: () => new DocumentFragment() }; }
+    createRange() {
+      let node = null;
+      return { selectNodeContents: (n) => (node = n), selectNode: (n) => (node = n), setStart: nop, setEnd: nop, collapse: nop, getBoundingClientRect: rect, createContextualFragment: parseHTML,
+        cloneContents: () => new DocumentFragment(), toString: () => (node && node[K] ? text(node) : "") };
+    }
     getElementById(id) { return all(this, (e) => e[K].a.id === S(id), true)[0] || null; }
     getElementsByName(n) { return list(all(this, (e) => e[K].a.name === S(n))); }
     write(...a) { docWrite(a.join("")); }
@@ -673,9 +696,18 @@ function (A) {
     hasFocus() { return true; }
     execCommand(c) {
       if (!/^(copy|cut)$/i.test(S(c))) return false;
-      clip(selected ? S(selected.value) : selText, "document.execCommand");
+      // As a browser does: a `copy` event first; what its listeners set is what is copied.
+      let set = false;
+      const data = { setData: (f, v) => ((set = true), clip(v, "clipboardData.setData")), getData: () => "", clearData: nop, types: [] };
+      const ev = new EV.ClipboardEvent(low(S(c)), { bubbles: true, cancelable: true, composed: true, clipboardData: data });
+      ev.isTrusted = true;
+      dispatch(selected || this.body || this, ev);
+      if (!set) clip(selected ? S(selected.value) : selText, "document.execCommand");
+      selected = null;
       return true;
     }
+    queryCommandSupported(c) { return /^(copy|cut|paste|selectAll|insertText|delete|undo|redo)$/i.test(S(c)); }
+    queryCommandEnabled(c) { return this.queryCommandSupported(c); }
     getSelection() { return G.getSelection(); }
     elementFromPoint() { return this.body; }
     importNode(n, d) { return cloneN(n, d); }
@@ -954,9 +986,9 @@ function (A) {
       getHighEntropyValues: () => res({ platform: "Windows", platformVersion: "10.0.0", architecture: "x86", bitness: "64", uaFullVersion: "124.0.6367.91" }) },
     serviceWorker: { controller: null, ready: res(registration), getRegistrations: () => res([]), getRegistration: () => res(undefined), addEventListener: nop,
       register: (u) => (net("navigator.serviceWorker.register", u), res(registration)) },
-    clipboard: { writeText: (t) => (clip(t, "navigator.clipboard.writeText"), res()), readText: () => (emit("dom", "navigator.clipboard.readText", []), res(WALLET)),
-      write: (items) => (clip([].concat(items || []).map((i) => (i && i[K]) || "").join(""), "navigator.clipboard.write"), res()),
-      read: () => (emit("dom", "navigator.clipboard.read", []), res([new ClipboardItem({ "text/plain": WALLET })])) },
+    clipboard: { writeText: (t) => (clip(t, "navigator.clipboard.writeText"), res()), readText: () => (read("navigator.clipboard.readText"), res(WALLET)),
+      write: (items) => itemsText(items).then((t) => clip(t, "navigator.clipboard.write")),
+      read: () => (read("navigator.clipboard.read"), res([new ClipboardItem({ "text/plain": WALLET })])) },
     permissions: { query: () => res({ state: "prompt", onchange: null }) } };
   class Navigator {
     sendBeacon(u, d) { net("navigator.sendBeacon", u, d); return true; }
@@ -1002,7 +1034,8 @@ function (A) {
     indexedDB: { open: () => A.stub("indexedDB.open()", "other"), deleteDatabase: nop }, CSS: { supports: () => false, escape: (s) => S(s).replace(/[^\w-]/g, "\\$&") },
     alert: (m) => emit("dom", "alert", [m]), confirm: (m) => (emit("dom", "confirm", [m]), true), prompt: (m, d) => (emit("dom", "prompt", [m]), d === undefined ? "" : S(d)),
     open: (u) => ((u = u == null ? "" : S(u)) && nav(u, "window.open"), { closed: false, opener: G, document: doc, location: { href: u }, close() { this.closed = true; }, focus: nop, postMessage: nop }),
-    getSelection: () => ({ toString: () => selText, rangeCount: 0, isCollapsed: true, removeAllRanges: nop, addRange: nop }),
+    getSelection: () => ({ toString: () => selText, rangeCount: 0, isCollapsed: !selText, removeAllRanges: () => (selText = ""), addRange: (r) => (selText = S(r)),
+      selectAllChildren: (n) => (selText = n && n[K] ? text(n) : ""), empty: () => (selText = "") }),
     getComputedStyle: (e) => Object.assign(new CSSStyleDeclaration(), { display: e && e.hidden ? "none" : "block", visibility: "visible", opacity: "1" }, e && e[K] && e[K].st),
     matchMedia, requestAnimationFrame: (cb) => A.setTimer(cb, 16, [A.now() - A.start() + 16], false, "requestAnimationFrame"), cancelAnimationFrame: A.clearTimer,
     requestIdleCallback: (cb) => A.setTimer(cb, 1, [{ didTimeout: false, timeRemaining: () => 50 }], false, "requestIdleCallback"), cancelIdleCallback: A.clearTimer,
@@ -1064,7 +1097,7 @@ function (A) {
       : /^mouse|click/.test(type) ? [MouseEvent, { ...PT, buttons: type === "mousedown" ? 1 : 0 }] : type === "input" ? [EV.InputEvent, { data: KEY.key, inputType: "insertText" }]
       : /focus|blur/.test(type) ? [EV.FocusEvent, { relatedTarget: null }] : type === "submit" ? [EV.SubmitEvent, { submitter: cardBtn }]
       : /install|activate/.test(type) ? [ExtendableEvent] : type === "message" ? [MessageEvent, { data: "{}", origin: ORIGIN, source: G }]
-      : type === "copy" ? [EV.ClipboardEvent, { clipboardData: { setData: (f, v) => clip(v, "clipboardData.setData"), getData: () => WALLET, clearData: nop, types: ["text/plain"] } }] : [Event];
+      : type === "copy" ? [EV.ClipboardEvent, { clipboardData: { setData: (f, v) => clip(v, "clipboardData.setData"), getData: () => "", clearData: nop, types: [] } }] : [Event];
     return new C(type, { ...i, bubbles: user && !/^(focus|blur)$/.test(type), cancelable: user || type === "beforeunload", composed: user, ...(user && { view: G }) });
   }
   /** Gives every listener of `type` the event once (skipping those the environment gave it
@@ -1075,7 +1108,7 @@ function (A) {
     waits.n = 0;
     if (!wants(type)) return waits; // nothing would run: no event to make
     emit("dom", "dispatch", [type]); // the timeline shows what the page and user did
-    if (type === "copy") selText = WALLET; // the user copies an address shown on the page
+    if (type === "copy") copying = true;
     const user = ACT.includes(type), ts = new Set(/install|activate|message/.test(type) ? [G] : [doc, G]);
     if (user) for (const t of TARGETS.concat(ALL.filter((e) => "on" + type in e[K].a || Object.prototype.hasOwnProperty.call(e, "on" + type)))) if (t instanceof Node) ts.add(t);
     for (const t of ts) call(() => {
@@ -1088,7 +1121,7 @@ function (A) {
       if (n && user && own && !ev.defaultPrevented) defaultAction(t, type);
       if (ev[WU]) waits.push(...ev[WU]);
     }, null, [], "environment");
-    if (type === "copy") selText = "";
+    if (type === "copy") copying = false;
     return waits;
   }
   /** The user types a card number into the card field: every listener gets each keystroke
@@ -1103,6 +1136,15 @@ function (A) {
         step(type);
       }
     }
+  }
+  /** The user copies each wallet address in turn. */
+  function copies() {
+    WALLETS.forEach((w, i) => {
+      selText = w;
+      if (i) again("copy");
+      step("copy");
+    });
+    selText = "";
   }
   /** Lets every listener of `type` be given it once more. */
   function again(type) {
@@ -1126,7 +1168,7 @@ function (A) {
     const typed = (i) => ACT[i] === "keydown" && KEYS.some(wants);
     const next = (i, ms) => {
       while (i < ACT.length && !wants(ACT[i]) && !typed(i)) i++;
-      if (i < ACT.length) later(() => (typed(i) ? (typing(), next(ACT.indexOf("keyup") + 1, 20)) : (step(ACT[i]), next(i + 1, 20))), ms);
+      if (i < ACT.length) later(() => (typed(i) ? (typing(), next(ACT.indexOf("keyup") + 1, 20)) : ACT[i] === "copy" ? (copies(), next(i + 1, 20)) : (step(ACT[i]), next(i + 1, 20))), ms);
     };
     later(() => next(0, 0), 1000);
   });
