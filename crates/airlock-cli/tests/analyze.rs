@@ -431,6 +431,9 @@ fn an_invisible_frame_from_another_site_has_its_own_reason_and_a_visible_one_doe
         "f.setAttribute('width', '1'); f.setAttribute('height', '1');",
         "f.style.cssText = 'width:0px;height:0px;border:0';",
         "f.hidden = true;",
+        "f.setAttribute('style', 'display: none !important');",
+        "f.style.cssText = 'position:absolute; left:-9999px; top:-9999px';",
+        "f.style.opacity = '0.01';",
     ]
     .iter()
     .enumerate()
@@ -461,6 +464,14 @@ fn an_invisible_frame_from_another_site_has_its_own_reason_and_a_visible_one_doe
     )
     .unwrap();
     assert!(hidden(&late));
+    // Inside a hidden element, as injected frames are written.
+    let nested = dir.path().join("nested.js");
+    std::fs::write(
+        &nested,
+        format!("document.write('<div style=\"display:none\"><iframe src=\"{elsewhere}\"></iframe></div>');"),
+    )
+    .unwrap();
+    assert!(hidden(&nested));
     // A visible embed from another site, and an invisible frame of the page's own site.
     let (verdict, fired) = rules(&frame(
         "video.js",

@@ -829,13 +829,15 @@ fn urls_with_the_pages_own_scheme_and_no_slashes_are_relative() {
 }
 
 /// An HTML Application is a browser window with the machine's ActiveX objects: `window`,
-/// `document` and timers work beside `ActiveXObject`, and there is no `WScript` (mshta has
-/// none), so that a dropper that hides its window first runs on to its command.
+/// `document` and timers work beside `ActiveXObject`, there is no `WScript` (mshta has none),
+/// and the window is Internet Explorer 7's, so that a dropper that hides its window first, or
+/// checks that it runs in mshta, runs on to its command.
 #[test]
 fn an_hta_has_a_window_and_activex_but_no_wscript() {
     let code = "window.resizeTo(0, 0); window.moveTo(-2000, -2000);
          document.write('<p>Loading...</p>');
-         var kinds = [typeof WScript, typeof window, typeof document.body, typeof ActiveXObject].join(' ');
+         var kinds = [typeof WScript, typeof window, typeof document.body, typeof ActiveXObject,
+           navigator.userAgent.indexOf('MSIE 7.0') > 0, document.documentMode, typeof window.chrome].join(' ');
          setTimeout(function () {
            new ActiveXObject('WScript.Shell').Run('cmd /c echo ' + kinds, 0, false);
            window.close();
@@ -845,6 +847,6 @@ fn an_hta_has_a_window_and_activex_but_no_wscript() {
     assert_eq!(emulation(&r).environment, "hta");
     assert_eq!(
         emulation(&r).indicators.commands,
-        vec!["cmd /c echo undefined object object function"]
+        vec!["cmd /c echo undefined object object function true 7 undefined"]
     );
 }

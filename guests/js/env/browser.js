@@ -459,12 +459,17 @@ function (A) {
   function hiddenFrame(el) {
     const s = el[K], st = s.st || {}, src = s.a.src;
     if (!/^i?frame$/.test(s.tag) || s.hid || src === undefined || !src.trim() || inert) return;
-    const px = (v) => { const m = /^\s*(-?\d+(?:\.\d+)?)\s*(px)?\s*$/i.exec(S(v ?? "")); return m ? +m[1] : NaN; };
-    const why = "hidden" in s.a ? "hidden attribute"
-      : /^\s*none\s*$/i.test(S(st.display ?? "")) ? "display: none"
-      : /^\s*(hidden|collapse)\s*$/i.test(S(st.visibility ?? "")) ? "visibility: hidden"
-      : px(st.opacity) === 0 ? "opacity: 0"
-      : ["width", "height"].map((d) => [d, px(st[d] ?? s.a[d])]).filter(([, v]) => v <= 2).map(([d, v]) => d + " " + v + " px")[0];
+    const v = (x) => S(x ?? "").replace(/!\s*important/i, "").trim();
+    const px = (x) => { const m = /^(-?\d*\.?\d+)\s*(px|pt|em|rem|%|vw|vh)?$/i.exec(v(x)); return m ? +m[1] : NaN; };
+    /** Why an element and its content cannot be seen by its own style or attributes. */
+    const gone = (e) => {
+      const a = e[K].a || {}, t = e[K].st || {};
+      return "hidden" in a ? "hidden attribute" : /^none$/i.test(v(t.display)) ? "display: none" : /^(hidden|collapse)$/i.test(v(t.visibility)) ? "visibility: hidden"
+        : px(t.opacity) < 0.1 ? "opacity " + px(t.opacity) : /scale\(\s*0*\.?0+\s*[,)]/i.test(v(t.transform)) ? "transform: scale(0)"
+        : /^(absolute|fixed)$/i.test(v(t.position)) && (px(t.left) <= -500 || px(t.top) <= -500) ? "off-screen" : "";
+    };
+    let why = gone(el) || ["width", "height"].map((d) => [d, px(st[d] ?? s.a[d])]).filter(([, n]) => n <= 2).map(([d, n]) => d + " " + n)[0];
+    for (let p = s.par; !why && p && p !== doc && p[K]; p = p[K].par) why = gone(p) && "in a hidden " + p[K].tag + " (" + gone(p) + ")";
     if (!why) return;
     s.hid = true;
     emit("dom", s.tag + ".hidden", [src, why]);
@@ -1025,7 +1030,7 @@ function (A) {
   Object.assign(perf, {
     navigation: { type: 0, redirectCount: 0 }, getEntriesByType: () => [], getEntriesByName: () => [], getEntries: () => [], mark: nop, measure: nop, clearMarks: nop });
   const WIN = {
-    ClipboardItem, window: G, self: G, top: G, parent: G, frames: G, opener: null, frameElement: null, length: 0, closed: false, name: "", status: "", origin: ORIGIN, isSecureContext: true,
+    ClipboardItem, external: { AddSearchProvider: nop, IsSearchProviderInstalled: () => 0 }, window: G, self: G, top: G, parent: G, frames: G, opener: null, frameElement: null, length: 0, closed: false, name: "", status: "", origin: ORIGIN, isSecureContext: true,
     document: doc, navigator: new Navigator(), history: hist, localStorage: mkStorage("localStorage"), sessionStorage: mkStorage("sessionStorage"), performance: perf,
     screen: { width: 1920, height: 1080, availWidth: 1920, availHeight: 1040, availLeft: 0, availTop: 0, colorDepth: 24, pixelDepth: 24, orientation: { type: "landscape-primary", angle: 0, addEventListener: nop } },
     innerWidth: 1920, innerHeight: 969, outerWidth: 1920, outerHeight: 1040, screenX: 0, screenY: 0, screenLeft: 0, screenTop: 0, scrollX: 0, scrollY: 0, pageXOffset: 0, pageYOffset: 0, devicePixelRatio: 1,
