@@ -30,6 +30,19 @@ fn reports(o: &Output) -> Vec<Value> {
         .collect()
 }
 
+/// `airlock analyze --json PATH`: the verdict, and the rules that fired.
+fn verdict_of(path: &Path) -> (String, Vec<String>) {
+    let o = airlock(&["analyze", "--json", path.to_str().unwrap()]);
+    let r = &reports(&o)[0]["verdict"];
+    let fired = r["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["rule"].as_str().unwrap().to_string())
+        .collect();
+    (r["verdict"].as_str().unwrap().to_string(), fired)
+}
+
 #[test]
 fn a_dropper_is_malicious_with_reasons_and_indicators() {
     let o = airlock(&["analyze", &sample("mal-wsh-dropper-01.js")]);
@@ -413,17 +426,7 @@ fn an_invisible_frame_from_another_site_has_its_own_reason_and_a_visible_one_doe
         std::fs::write(&path, code).unwrap();
         path.display().to_string()
     };
-    let rules = |path: &str| -> (String, Vec<String>) {
-        let o = airlock(&["analyze", "--json", path]);
-        let r = &reports(&o)[0]["verdict"];
-        let fired = r["reasons"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x["rule"].as_str().unwrap().to_string())
-            .collect();
-        (r["verdict"].as_str().unwrap().to_string(), fired)
-    };
+    let rules = |path: &str| verdict_of(Path::new(path));
     let elsewhere = "https://stat-counter.example/f.php";
     for (i, how) in [
         "f.style.display = 'none';",
@@ -520,18 +523,10 @@ self.close();
 #[test]
 fn a_keylogger_that_sends_keys_in_batches_is_malicious_and_a_search_box_is_not() {
     let dir = tempfile::tempdir().unwrap();
-    let verdict = |name: &str, code: &str| -> (String, Vec<String>) {
+    let verdict = |name: &str, code: &str| {
         let path = dir.path().join(name);
         std::fs::write(&path, code).unwrap();
-        let o = airlock(&["analyze", "--json", path.to_str().unwrap()]);
-        let r = &reports(&o)[0]["verdict"];
-        let fired = r["reasons"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x["rule"].as_str().unwrap().to_string())
-            .collect();
-        (r["verdict"].as_str().unwrap().to_string(), fired)
+        verdict_of(&path)
     };
     let (v, fired) = verdict(
         "keys.js",
@@ -582,18 +577,10 @@ fn a_keylogger_that_sends_keys_in_batches_is_malicious_and_a_search_box_is_not()
 #[test]
 fn clipboard_lures_and_wallet_swaps_are_malicious_and_copy_buttons_are_not() {
     let dir = tempfile::tempdir().unwrap();
-    let verdict = |name: &str, code: &str| -> (String, Vec<String>) {
+    let verdict = |name: &str, code: &str| {
         let path = dir.path().join(name);
         std::fs::write(&path, code).unwrap();
-        let o = airlock(&["analyze", "--json", path.to_str().unwrap()]);
-        let r = &reports(&o)[0]["verdict"];
-        let fired = r["reasons"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x["rule"].as_str().unwrap().to_string())
-            .collect();
-        (r["verdict"].as_str().unwrap().to_string(), fired)
+        verdict_of(&path)
     };
     let has = |fired: &[String], rule: &str| fired.iter().any(|f| f == rule);
     let (v, fired) = verdict(

@@ -254,14 +254,13 @@ function (A) {
   const ADDRESS = /^(?:(?:bc1|BC1)[a-zA-Z0-9]{20,80}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[0-9a-fA-F]{40}|T[1-9A-HJ-NP-Za-km-z]{33}|[LM][a-km-zA-HJ-NP-Z1-9]{26,33}|ltc1[a-z0-9]{20,80}|D[5-9A-HJ-NP-U][1-9A-HJ-NP-Za-km-z]{32}|[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}|[1-9A-HJ-NP-Za-km-z]{32,44})$/;
   const LURE = /win(?:dows)?\s*(?:logo\s*)?(?:key)?\s*\+\s*["'“]?r\b|⊞|run\s+dialog|press\s+(?:the\s+)?win(?:dows)?\b/i;
   let selected = null, selText = "", copying = false, readIt = false, focused = null;
-  const pageText = (n) => ("data" in n[K] ? n[K].data : kids(n).map((c) => (c.nodeType === 8 ? "" : pageText(c))).join(" "));
   function clip(t, how) {
     let page = "";
-    try { page = pageText(doc.body || doc.documentElement).replace(/\s+/g, " ").trim(); } catch (e) {}
-    const text = S(t).replace(/\s{8,}/g, " ").trim(), flags = [];
+    try { page = text(doc.body || doc.documentElement, " ").replace(/\s+/g, " ").trim(); } catch (e) {}
+    const copied = S(t).replace(/\s{8,}/g, " ").trim(), flags = [];
     if (LURE.test(page)) flags.push("run-dialog-lure");
-    if ((copying || readIt) && ADDRESS.test(text) && !WALLETS.includes(text) && !page.includes(text)) flags.push("address-swap");
-    emit("dom", "clipboard.write", [flags.join(" "), text, how, page.slice(0, 2048)]);
+    if ((copying || readIt) && ADDRESS.test(copied) && !WALLETS.includes(copied) && !page.includes(copied)) flags.push("address-swap");
+    emit("dom", "clipboard.write", [flags.join(" "), copied, how, page.slice(0, 2048)]);
   }
   /** Reads of the clipboard: they give the first address, and a later write may be a swap. */
   const read = (api) => (emit("dom", api, []), (readIt = true));
@@ -316,7 +315,8 @@ function (A) {
     walk(root);
     return out;
   }
-  function text(n) { return "data" in n[K] ? n[K].data : kids(n).map((c) => (c.nodeType === 8 ? "" : text(c))).join(""); }
+  /** A node's text; `sep` between children (a space keeps the words of blocks apart). */
+  function text(n, sep = "") { return "data" in n[K] ? n[K].data : kids(n).map((c) => (c.nodeType === 8 ? "" : text(c, sep))).join(sep); }
   function setText(n, v) {
     if ("data" in n[K]) return void (n[K].data = S(v));
     for (const c of kids(n).slice()) detach(c);
