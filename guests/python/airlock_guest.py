@@ -1,54 +1,15 @@
 """airlock's Python guest.
 
-componentize-py imports this module once, at build time, and snapshots the interpreter: what is
-imported here is in every sandbox from its first instruction. The host then calls `run` with
-the user's code. Everything else a user's code needs (the rest of the standard library) is read
-from the stdlib directory the host mounts read-only at /python.
+The installer runs this module once, inside the freshly started interpreter (see
+guests/python/glue.c), and then snapshots the instance: what is imported here is in every
+sandbox from its first instruction. The host then calls `run` with the user's code. Everything
+else a user's code needs (the rest of the standard library) is read from the directory the host
+mounts read-only at /python, with bytecode compiled at install.
 """
 
 import gc
 import os
 import sys
-
-STDLIB = "/python"
-EXPORT_MARKER = ".airlock-export-stdlib"
-
-
-def _export_stdlib():
-    """At build time only: copy the standard library componentize-py mounted at /python into
-    the directory the installer marked, with bytecode compiled by this very interpreter."""
-    for entry in sys.path:
-        marker = os.path.join(entry, EXPORT_MARKER)
-        if entry and os.path.exists(marker):
-            break
-    else:
-        return
-    import compileall
-    import py_compile
-    import shutil
-
-    target = os.path.join(entry, "python")
-    shutil.copytree(
-        STDLIB,
-        target,
-        ignore=shutil.ignore_patterns("__pycache__", "site-packages"),
-    )
-    # Unchecked-hash bytecode: valid whatever the files' times, and never rewritten.
-    compileall.compile_dir(
-        target,
-        ddir=STDLIB,
-        quiet=2,
-        workers=1,
-        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
-    )
-    with open(os.path.join(entry, "runtime-version.txt"), "w") as f:
-        f.write(sys.version)
-    os.remove(marker)
-    for name in ("compileall", "py_compile", "shutil"):
-        sys.modules.pop(name, None)
-
-
-_export_stdlib()
 
 # Modules most snippets use, imported now so that they cost nothing at run time.
 import base64  # noqa: E402,F401
@@ -66,8 +27,6 @@ import string  # noqa: E402,F401
 import traceback  # noqa: E402
 import types  # noqa: E402
 import typing  # noqa: E402,F401
-
-import wit_world  # noqa: E402
 
 # Output goes to the host as it is written: a line at a time (at most 8 KiB is held back).
 for _stream in (sys.stdout, sys.stderr):
@@ -176,18 +135,42 @@ def _warm_up():
         sys.argv = [""]
 
 
-class WitWorld(wit_world.WitWorld):
-    def run(self, code, filename, argv, env):
+def _fields(data):
+    """The run's data: fields of a 4-byte little-endian length and that many bytes."""
+    fields = []
+    at = 0
+    while at < len(data):
+        n = int.from_bytes(data[at : at + 4], "little")
+        fields.append(bytes(data[at + 4 : at + 4 + n]))
+        at += 4 + n
+    return fields
+
+
+def run(data):
+    """Runs a call's data (a memoryview the host wrote): the code, the file name, the number of
+    arguments, the arguments (`sys.argv`), then the environment's names and values (taken on
+    the instance's first call). Returns the exit status."""
+    try:
+        fields = _fields(data)
+        code, filename, argc = fields[0], fields[1], int(fields[2])
+        del fields[:3]
+        text = [f.decode("utf-8", "surrogateescape") for f in fields]
+        argv, env = text[:argc], text[argc:]
+        del fields, text
+        status = _run(
+            code,
+            filename.decode("utf-8", "surrogateescape"),
+            argv,
+            list(zip(env[::2], env[1::2])),
+        )
+    except BaseException:
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
         try:
-            status = _run(bytes(code), filename, argv, env)
+            stream.flush()
         except BaseException:
-            status = 1
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except BaseException:
-                pass
-        return status
+            pass
+    return status
 
 
 _warm_up()

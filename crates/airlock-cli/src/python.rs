@@ -44,7 +44,8 @@ pub struct InstallArgs {
     /// Rebuild even if an up-to-date guest is installed.
     #[arg(long)]
     force: bool,
-    /// The host Python that runs the build tool (default: $AIRLOCK_BUILD_PYTHON, else python3).
+    /// The host Python of the build: for python, a Python 3.11 (default: $AIRLOCK_BUILD_PYTHON,
+    /// else python3.11); for js, the Python whose pip fetches it (default: python3).
     #[arg(long, value_name = "PATH")]
     python: Option<PathBuf>,
     /// Install into DIR instead of the user cache.
@@ -61,7 +62,7 @@ pub struct DoctorArgs {
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
 enum GuestName {
-    /// CPython 3.14, pre-initialized (componentize-py).
+    /// CPython 3.11, built for WASI from source and pre-initialized.
     Python,
     /// QuickJS-NG (a WASI reactor module from PyPI).
     Js,
@@ -264,7 +265,7 @@ pub fn doctor(a: DoctorArgs) -> i32 {
                 let current = g.manifest.source_sha256 == install::python_source_sha256();
                 let compiled = sandbox.as_ref().is_some_and(|s| Python::is_compiled(s, &g));
                 println!(
-                    "  {label:<22} {}: CPython {} (built by {}, component {:.1} MB){}",
+                    "  {label:<22} {}: CPython {} (built by {}, module {:.1} MB){}",
                     dir.display(),
                     g.manifest.runtime_version.lines().next().unwrap_or(""),
                     g.manifest.builder,
@@ -297,24 +298,22 @@ pub fn doctor(a: DoctorArgs) -> i32 {
             }
         }
     }
-    let host = std::env::var_os("AIRLOCK_BUILD_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "python3".into());
-    let host_version = std::process::Command::new(&host)
-        .args([
-            "-c",
-            "import sys, venv; print(sys.version.split()[0], sys.executable)",
-        ])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    match &host_version {
-        Some(v) => println!("build python (for `airlock install python`): {v}"),
-        None => println!(
-            "build python (for `airlock install python`): {} not usable (needs Python 3.9+ with venv; set AIRLOCK_BUILD_PYTHON)",
-            host.display()
+    let needs = install::python_build_needs(&InstallOptions::default());
+    match &needs.build_python {
+        Ok(p) => println!(
+            "build python 3.11 (for `airlock install python`): {}",
+            p.display()
         ),
+        Err(why) => println!("build python 3.11 (for `airlock install python`): {why}"),
+    }
+    if needs.missing_packages.is_empty() {
+        println!("WebAssembly C toolchain (for `airlock install python`): installed");
+    } else {
+        println!(
+            "WebAssembly C toolchain (for `airlock install python`): missing {}; fix: apt-get install {} (as root; `airlock install python` does it when run as root)",
+            needs.missing_packages.join(", "),
+            needs.missing_packages.join(" ")
+        );
     }
     let python_ok = match (using, explicit_error) {
         (_, Some(why)) => {

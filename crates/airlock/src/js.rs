@@ -517,22 +517,24 @@ impl Js {
     }
 }
 
-/// QuickJS's allocator and memory, to pass data into an instance.
+/// A guest's allocator and memory, to pass data into an instance.
 pub(crate) struct GuestHeap {
     malloc: wasmtime::TypedFunc<u32, u32>,
     memory: wasmtime::Memory,
 }
 
 impl GuestHeap {
+    /// The heap of `instance`, whose allocator is the export `malloc`.
     pub(crate) fn of(
         store: &mut wasmtime::Store<ModuleState>,
         instance: &wasmtime::Instance,
+        malloc: &str,
     ) -> wasmtime::Result<GuestHeap> {
         Ok(GuestHeap {
-            malloc: instance.get_typed_func::<u32, u32>(&mut *store, "malloc")?,
+            malloc: instance.get_typed_func::<u32, u32>(&mut *store, malloc)?,
             memory: instance
                 .get_memory(&mut *store, "memory")
-                .ok_or_else(|| wasmtime::format_err!("the QuickJS module exports no memory"))?,
+                .ok_or_else(|| wasmtime::format_err!("the guest exports no memory"))?,
         })
     }
 
@@ -548,7 +550,7 @@ impl GuestHeap {
             .call_async(&mut *store, u32::try_from(len.max(1))?)
             .await?;
         if p == 0 {
-            wasmtime::bail!("out of memory passing the script to QuickJS");
+            wasmtime::bail!("out of memory passing the run's data to the guest");
         }
         let mut at = p as usize;
         for part in parts {
@@ -566,7 +568,7 @@ pub(crate) async fn start_qjs(
     instance: &wasmtime::Instance,
     argv: &[&str],
 ) -> wasmtime::Result<i32> {
-    let heap = GuestHeap::of(store, instance)?;
+    let heap = GuestHeap::of(store, instance, "malloc")?;
     let mut table = Vec::with_capacity(4 * (argv.len() + 1));
     for a in argv {
         let p = heap.put(store, &[a.as_bytes(), &[0]]).await?;

@@ -13,7 +13,7 @@
 //! A build of QuickJS without them gets no snapshot, and runs take the ordinary path.
 
 use wasmtime::{InstancePre, Store};
-use wasmtime_wizer::{InstanceState, SnapshotVal, ValType, Wizer};
+use wasmtime_wizer::Wizer;
 
 use crate::error::{Error, Result};
 use crate::js::GuestHeap;
@@ -162,56 +162,9 @@ async fn snapshot(
             "the environment's set-up failed (status {status})"
         )));
     }
-    let mut state = Snapshotting {
-        store: &mut store,
-        instance,
-        missing: None,
-    };
-    let wasm = wizer.snapshot(cx, &mut state).await.map_err(internal)?;
-    match state.missing {
-        Some(name) => Err(internal(wasmtime::format_err!(
-            "the instance has no `{name}`"
-        ))),
-        None => Ok(wasm),
-    }
-}
-
-/// What wasmtime-wizer reads from the instance for the snapshot.
-struct Snapshotting<'a> {
-    store: &'a mut Store<ModuleState>,
-    instance: wasmtime::Instance,
-    /// An export wizer asked for that the instance lacks (the snapshot is then refused).
-    missing: Option<String>,
-}
-
-impl InstanceState for Snapshotting<'_> {
-    async fn global_get(&mut self, name: &str, _: ValType) -> SnapshotVal {
-        let value = self
-            .instance
-            .get_global(&mut *self.store, name)
-            .map(|g| g.get(&mut *self.store));
-        match value {
-            Some(wasmtime::Val::I32(x)) => SnapshotVal::I32(x),
-            Some(wasmtime::Val::I64(x)) => SnapshotVal::I64(x),
-            Some(wasmtime::Val::F32(x)) => SnapshotVal::F32(x),
-            Some(wasmtime::Val::F64(x)) => SnapshotVal::F64(x),
-            Some(wasmtime::Val::V128(x)) => SnapshotVal::V128(x.as_u128()),
-            _ => {
-                self.missing = Some(name.to_string());
-                SnapshotVal::I32(0)
-            }
-        }
-    }
-
-    async fn memory_contents(&mut self, name: &str, contents: impl FnOnce(&[u8]) + Send) {
-        match self.instance.get_memory(&mut *self.store, name) {
-            Some(memory) => contents(memory.data(&*self.store)),
-            None => {
-                self.missing = Some(name.to_string());
-                contents(&[]);
-            }
-        }
-    }
+    crate::snapshot::take(wizer, cx, &mut store, instance)
+        .await
+        .map_err(internal)
 }
 
 /// Starts a run in a fresh instance of a snapshot: calls the bootstrap's entry point with `args`
@@ -223,7 +176,7 @@ pub(crate) async fn call(
     args: &[&str],
 ) -> wasmtime::Result<i32> {
     let instance = pre.instantiate_async(&mut *store).await?;
-    let heap = GuestHeap::of(store, &instance)?;
+    let heap = GuestHeap::of(store, &instance, "malloc")?;
     let free = instance.get_typed_func::<u32, ()>(&mut *store, "free")?;
     let context = instance
         .get_typed_func::<(), u32>(&mut *store, "qjs_get_context")?

@@ -1,12 +1,13 @@
-//! Python in the sandbox: a pre-initialized CPython component, a fresh instance per run, or a
-//! session that keeps its globals across calls.
+//! Python in the sandbox: a pre-initialized CPython, a fresh instance per run, or a session that
+//! keeps its globals across calls.
 //!
-//! The guest is built by `airlock install python` (see [`install`](crate::install)) from
-//! airlock's own sources in `guests/python`: a WIT world exporting
-//! `run(code, filename, argv, env) -> s32` and a small Python module implementing it, turned
-//! into a component by componentize-py, which snapshots the interpreter after start-up (and
-//! after importing the modules most code uses). Every run starts from that snapshot. The rest of
-//! the standard library is mounted read-only at `/python`, with bytecode compiled at install.
+//! The guest is built by `airlock install python` (see [`install`](crate::install)): CPython
+//! 3.11 compiled for WASI from source and statically linked as one core module (a reactor whose
+//! entry points are `guests/python/glue.c`), started once with airlock's guest module
+//! (`guests/python/airlock_guest.py`, which imports the modules most code uses and defines the
+//! entry point) and snapshotted by wasmtime-wizer. Every run is a fresh instance of that
+//! snapshot, its memory a copy-on-write image. The standard library is mounted read-only at
+//! `/python`, with bytecode compiled at install.
 //!
 //! ```no_run
 //! use airlock::python::{Python, Source};
@@ -29,22 +30,36 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use wasmtime::Store;
-use wasmtime::component::{Func, TypedFunc};
+use wasmtime::{Instance, InstancePre, Store};
 
 use crate::error::{Error, Result};
 use crate::guest::{Guest, GuestKind};
+use crate::js::GuestHeap;
+use crate::limiter::Limiter;
 use crate::limits::{Limits, Mount, Policy};
 use crate::outcome::{Outcome, Status};
 use crate::output::CapturePipe;
-use crate::sandbox::{ComponentState, GuestComponent, RunRequest, Sandbox, block_on, traced};
+use crate::sandbox::{ModuleState, RunRequest, Sandbox, block_on};
 use crate::trace::Recorder;
+use crate::trace_p1::TracedP1;
 
-/// The guest export airlock calls.
-const EXPORT: &str = "run";
+/// airlock's guest module, run in the interpreter before the snapshot.
+pub(crate) const GUEST_MODULE: &str = include_str!("../../../guests/python/airlock_guest.py");
 
-/// The guest's `run(code, filename, argv, env) -> s32`, typed for one call.
-type RunFunc<'a> = TypedFunc<(&'a [u8], &'a str, &'a [String], &'a [(String, String)]), (i32,)>;
+/// Where the standard library is mounted: the guest's `sys.path`.
+pub(crate) const STDLIB_MOUNT: &str = "/python";
+
+/// The guest's allocator, for the run's data.
+const MALLOC: &str = "airlock_malloc";
+
+/// The guest's empty directory, mounted read-only at `/` unless the run mounts something there:
+/// paths outside every mount then reach the host (and the trace) and do not exist, as in an
+/// empty file system, rather than being refused inside the guest's C library.
+pub(crate) const ROOT_DIR: &str = "root";
+
+/// The first descriptor of a run's own mounts: 0-2 are the standard streams, 3 the standard
+/// library and 4 the root (the directories the snapshot's C library knows).
+const FIRST_MOUNT_FD: i32 = 5;
 
 /// Python source to run, with the name it has in tracebacks and `sys.argv[0]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +105,7 @@ impl Source {
 
 struct Shared {
     sandbox: Sandbox,
-    component: GuestComponent,
+    pre: InstancePre<ModuleState>,
     guest: Guest,
 }
 
@@ -120,15 +135,14 @@ impl Python {
                 guest.dir.display()
             )));
         }
-        let component = sandbox.load_guest_component(
-            &guest.component_path(),
-            Some(&guest.manifest.component_sha256),
-            EXPORT,
-        )?;
+        let sha256 = &guest.manifest.component_sha256;
+        let pre = sandbox.load_module_with(sha256, || {
+            sandbox.read_guest_binary(&guest.component_path(), sha256)
+        })?;
         Ok(Python {
             shared: Arc::new(Shared {
                 sandbox: sandbox.clone(),
-                component,
+                pre,
                 guest: guest.clone(),
             }),
         })
@@ -136,7 +150,7 @@ impl Python {
 
     /// Whether the guest's compiled code is in the sandbox's cache (loading will be fast).
     pub fn is_compiled(sandbox: &Sandbox, guest: &Guest) -> bool {
-        sandbox.is_cached_component(&guest.manifest.component_sha256)
+        sandbox.is_cached_module(&guest.manifest.component_sha256)
     }
 
     /// The guest in use.
@@ -173,20 +187,31 @@ impl Python {
             trace,
         } = request;
         let guest = &self.shared.guest;
-        let mount = &guest.manifest.data_mount;
         if policy
             .mounts
             .iter()
-            .any(|m| m.guest.trim_end_matches('/') == mount.as_str())
+            .any(|m| m.guest.trim_end_matches('/') == STDLIB_MOUNT)
         {
             return Err(Error::Config(format!(
-                "{mount} is where the standard library is mounted; mount elsewhere"
+                "{STDLIB_MOUNT} is where the standard library is mounted; mount elsewhere"
             )));
         }
-        policy
-            .mounts
-            .push(Mount::read_only(guest.data_path(), mount.clone()));
         crate::sandbox::refuse_writable_over(&policy, &guest.dir, "a guest runtime's directory")?;
+        // The standard library and the root first: they are descriptors 3 and 4, as when the
+        // snapshot was taken.
+        let root = match policy
+            .mounts
+            .iter()
+            .position(|m| m.guest.trim_end_matches('/').is_empty())
+        {
+            Some(i) => policy.mounts.remove(i),
+            None => Mount::read_only(guest.dir.join(ROOT_DIR), "/"),
+        };
+        let mounts: Vec<String> = policy.mounts.iter().map(|m| m.guest.clone()).collect();
+        policy.mounts.splice(
+            0..0,
+            [Mount::read_only(guest.data_path(), STDLIB_MOUNT), root],
+        );
         let sandbox = &self.shared.sandbox;
         let mut begun = sandbox.begin(
             "python",
@@ -199,11 +224,21 @@ impl Python {
             },
         )?;
         let recorder = begun.recorder();
-        let store = sandbox.component_store(&mut begun.wasi, &begun.limits, Instant::now())?;
+        let state = ModuleState {
+            wasi: TracedP1 {
+                ctx: begun.wasi.build_p1(),
+                recorder: recorder.clone(),
+                channel: None,
+            },
+            limiter: Limiter::new(&begun.limits),
+            deadline: Instant::now(),
+        };
+        let store = sandbox.new_store(state, &begun.limits)?;
         Ok(PythonSession {
             python: self.clone(),
             store,
-            func: None,
+            instance: None,
+            mounts,
             limits: begun.limits,
             policy,
             stdout: begun.stdout,
@@ -218,10 +253,13 @@ impl Python {
 /// (`Send`, not `Sync`); drop it to free its memory, or [`reset`](PythonSession::reset) it.
 pub struct PythonSession {
     python: Python,
-    store: Store<ComponentState>,
-    /// The guest's `run`, once the instance exists (instantiated on the first call).
-    func: Option<Func>,
+    store: Store<ModuleState>,
+    /// The interpreter, once it exists (instantiated on the first call).
+    instance: Option<Instance>,
+    /// Where the run's own mounts are in the guest (descriptors 4, 5, ...).
+    mounts: Vec<String>,
     limits: Limits,
+    /// The run's policy, with the standard library's mount first.
     policy: Policy,
     stdout: CapturePipe,
     stderr: CapturePipe,
@@ -234,7 +272,7 @@ impl std::fmt::Debug for PythonSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PythonSession")
             .field("limits", &self.limits)
-            .field("started", &self.func.is_some())
+            .field("started", &self.instance.is_some())
             .field("dead", &self.dead)
             .finish()
     }
@@ -265,8 +303,17 @@ impl PythonSession {
         let sandbox = &self.python.shared.sandbox;
         let (mut wasi, _time) =
             sandbox.wasi_ctx(&self.policy, "python", &self.stdout, &self.stderr)?;
-        self.store = sandbox.component_store(&mut wasi, &self.limits, Instant::now())?;
-        self.func = None;
+        let state = ModuleState {
+            wasi: TracedP1 {
+                ctx: wasi.build_p1(),
+                recorder: self.recorder.clone(),
+                channel: None,
+            },
+            limiter: Limiter::new(&self.limits),
+            deadline: Instant::now(),
+        };
+        self.store = sandbox.new_store(state, &self.limits)?;
+        self.instance = None;
         self.dead = None;
         Ok(())
     }
@@ -277,9 +324,7 @@ impl PythonSession {
         }
         let shared = &self.python.shared;
         let sandbox = &shared.sandbox;
-        let mut argv = Vec::with_capacity(1 + self.policy.args.len());
-        argv.push(source.argv0.clone());
-        argv.extend(self.policy.args.iter().cloned());
+        let data = run_data(source, &self.policy.args, &self.policy.env)?;
         let started = Instant::now();
         let deadline = started
             .checked_add(self.limits.timeout)
@@ -291,32 +336,30 @@ impl PythonSession {
         sandbox.refuel(&mut self.store, &self.limits)?;
         let _ticking = sandbox.ticking(deadline);
         let store = &mut self.store;
-        let func_slot = &mut self.func;
-        let env = &self.policy.env;
+        let instance_slot = &mut self.instance;
+        let mounts = &self.mounts;
         let call = async {
-            let func = match func_slot {
-                Some(f) => *f,
+            let instance = match instance_slot {
+                Some(i) => *i,
                 None => {
-                    let instance = shared.component.pre.instantiate_async(&mut *store).await?;
-                    let f = instance
-                        .get_func(&mut *store, shared.component.func)
-                        .ok_or_else(|| wasmtime::format_err!("the guest has no `{EXPORT}`"))?;
-                    *func_slot = Some(f);
-                    f
+                    let i = shared.pre.instantiate_async(&mut *store).await?;
+                    register_mounts(&mut *store, &i, mounts).await?;
+                    *instance_slot = Some(i);
+                    i
                 }
             };
-            let func: RunFunc<'_> = func.typed(&*store)?;
-            let (code,) = func
-                .call_async(
-                    &mut *store,
-                    (&source.code[..], &source.filename[..], &argv[..], &env[..]),
-                )
-                .await?;
-            Ok(code)
+            let heap = GuestHeap::of(&mut *store, &instance, MALLOC)?;
+            let at = heap.put(&mut *store, &[&data]).await?;
+            let len = u32::try_from(data.len())?;
+            drop(data);
+            instance
+                .get_typed_func::<(u32, u32), i32>(&mut *store, "airlock_run")?
+                .call_async(&mut *store, (at, len))
+                .await
         };
-        let end = traced(&self.recorder, deadline, call).await;
-        // Anything but a return (an exit through `os._exit` or `sys.exit` past the guest's
-        // handler, a trap, a timeout) leaves the interpreter unusable.
+        let end = tokio::time::timeout_at(deadline.into(), call).await;
+        // Anything but a return (an exit through `os._exit`, a trap, a timeout) leaves the
+        // interpreter unusable.
         let returned = matches!(end, Ok(Ok(_)));
         let fuel_left = sandbox.fuel_left(&self.store);
         let outcome = sandbox.finish(
@@ -337,4 +380,116 @@ impl PythonSession {
         }
         Ok(outcome)
     }
+}
+
+/// Makes a fresh instance's C library know the run's mounts (descriptors 4, 5, ...): the
+/// snapshot's knows only the standard library.
+async fn register_mounts(
+    store: &mut Store<ModuleState>,
+    instance: &Instance,
+    mounts: &[String],
+) -> wasmtime::Result<()> {
+    if mounts.is_empty() {
+        return Ok(());
+    }
+    let heap = GuestHeap::of(&mut *store, instance, MALLOC)?;
+    let preopen = instance.get_typed_func::<(i32, u32), i32>(&mut *store, "airlock_preopen")?;
+    for (fd, path) in (FIRST_MOUNT_FD..).zip(mounts) {
+        // The C library keeps the string.
+        let at = heap.put(&mut *store, &[path.as_bytes(), &[0]]).await?;
+        if preopen.call_async(&mut *store, (fd, at)).await? != 0 {
+            wasmtime::bail!("the guest's C library refused the mount {path}");
+        }
+    }
+    Ok(())
+}
+
+/// A call's data for the guest's `run` (see `guests/python/airlock_guest.py`): fields of a
+/// 4-byte little-endian length and that many bytes: the code, the file name, the number of
+/// arguments, `sys.argv` (the source's `argv0`, then `args`), then the environment's names and
+/// values.
+fn run_data(source: &Source, args: &[String], env: &[(String, String)]) -> Result<Vec<u8>> {
+    let argc = (1 + args.len()).to_string();
+    let fields = [
+        &source.code[..],
+        source.filename.as_bytes(),
+        argc.as_bytes(),
+    ]
+    .into_iter()
+    .chain(std::iter::once(source.argv0.as_bytes()))
+    .chain(args.iter().map(|a| a.as_bytes()))
+    .chain(env.iter().flat_map(|(k, v)| [k.as_bytes(), v.as_bytes()]));
+    let mut data = Vec::with_capacity(source.code.len() + 256);
+    for field in fields {
+        let len = u32::try_from(field.len())
+            .map_err(|_| Error::Config("the source is larger than 4 GiB".into()))?;
+        data.extend_from_slice(&len.to_le_bytes());
+        data.extend_from_slice(field);
+    }
+    Ok(data)
+}
+
+/// Pre-initializes the interpreter `reactor` (the linked CPython, see
+/// [`python_build`](crate::python_build)) with the standard library in `stdlib` and the empty
+/// `root`: starts it, runs airlock's guest module, and snapshots the instance with
+/// wasmtime-wizer. Returns the snapshot module.
+pub(crate) fn snapshot(
+    sandbox: &Sandbox,
+    reactor: &[u8],
+    stdlib: &std::path::Path,
+    root: &std::path::Path,
+) -> Result<Vec<u8>> {
+    let internal = |e| Error::internal("Python snapshot", e);
+    let mut wizer = wasmtime_wizer::Wizer::new();
+    wizer.init_func("_initialize");
+    let (cx, instrumented) = wizer.instrument(reactor).map_err(internal)?;
+    let module = wasmtime::Module::new(sandbox.engine(), &instrumented).map_err(internal)?;
+    let pre = sandbox.link_module(&module)?;
+    // What the interpreter says if it fails to start.
+    let stderr = wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(64 << 10);
+    let mut wasi = wasmtime_wasi::WasiCtxBuilder::new();
+    wasi.stderr(stderr.clone())
+        .preopened_dir(stdlib, STDLIB_MOUNT, wasmtime_wasi::FsPerms::ReadOnly)
+        .map_err(|e| Error::Config(format!("cannot mount {}: {e:#}", stdlib.display())))?
+        .preopened_dir(root, "/", wasmtime_wasi::FsPerms::ReadOnly)
+        .map_err(|e| Error::Config(format!("cannot mount {}: {e:#}", root.display())))?;
+    let limits = Limits::default();
+    let deadline = Instant::now() + limits.timeout;
+    let state = ModuleState {
+        wasi: TracedP1 {
+            ctx: wasi.build_p1(),
+            recorder: Recorder::disabled(),
+            channel: None,
+        },
+        limiter: Limiter::new(&limits),
+        deadline,
+    };
+    let mut store = sandbox.new_store(state, &limits)?;
+    let start = async {
+        let _ticking = sandbox.ticking(deadline);
+        let instance = pre.instantiate_async(&mut store).await?;
+        instance
+            .get_typed_func::<(), ()>(&mut store, "_initialize")?
+            .call_async(&mut store, ())
+            .await?;
+        let heap = GuestHeap::of(&mut store, &instance, MALLOC)?;
+        let home = heap
+            .put(&mut store, &[STDLIB_MOUNT.as_bytes(), &[0]])
+            .await?;
+        let module = heap
+            .put(&mut store, &[GUEST_MODULE.as_bytes(), &[0]])
+            .await?;
+        let status = instance
+            .get_typed_func::<(u32, u32), i32>(&mut store, "airlock_init")?
+            .call_async(&mut store, (home, module))
+            .await?;
+        if status != 0 {
+            wasmtime::bail!(
+                "the interpreter did not start (step {status}): {}",
+                String::from_utf8_lossy(&stderr.contents())
+            );
+        }
+        crate::snapshot::take(&wizer, &cx, &mut store, instance).await
+    };
+    block_on(|| async { start.await.map_err(internal) })
 }

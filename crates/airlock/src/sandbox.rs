@@ -606,58 +606,6 @@ impl Sandbox {
         })
     }
 
-    /// Loads a guest runtime's component (compiled once, then from the cache) and finds the
-    /// function it exports as `export`. If `sha256_hex` is given (from the guest's manifest) and
-    /// the compiled code is cached, the component file is not read at all: a warm start only
-    /// maps the compiled code. When the file is read, it must match that hash.
-    pub(crate) fn load_guest_component(
-        &self,
-        path: &Path,
-        sha256_hex: Option<&str>,
-        export: &str,
-    ) -> Result<GuestComponent> {
-        let limit = self.inner.config.max_input_bytes;
-        let read = || read_bounded(path, limit);
-        let component = match sha256_hex {
-            Some(expected) => self.compile_component(expected, || {
-                    let bytes = read()?;
-                    let actual = hex(&Sha256::digest(&bytes));
-                    if actual != expected {
-                        return Err(Error::Config(format!(
-                            "{} has SHA-256 {actual}, but its manifest says {expected}; reinstall the guest",
-                            path.display()
-                        )));
-                    }
-                Ok(bytes.into())
-            })?,
-            None => {
-                let bytes = read()?;
-                let (binary, kind) = detect::to_binary(&bytes)?;
-                if kind != WasmKind::Component {
-                    return Err(Error::MissingEntry {
-                        what: "module",
-                        expected: format!("component export `{export}`"),
-                        found: Vec::new(),
-                    });
-                }
-                let sha = hex(&Sha256::digest(&binary));
-                self.compile_component(&sha, || Ok(binary))?
-            }
-        };
-        let pre = self.link_component(&component)?;
-        let func = component
-            .get_export_index(None, export)
-            .ok_or_else(|| Error::MissingEntry {
-                what: "component",
-                expected: export.to_string(),
-                found: component_exports(&self.inner.engine, &component)
-                    .into_iter()
-                    .take(8)
-                    .collect(),
-            })?;
-        Ok(GuestComponent { pre, func })
-    }
-
     /// Reads a guest runtime's binary, checked against the SHA-256 its manifest gives.
     pub(crate) fn read_guest_binary(&self, path: &Path, sha256_hex: &str) -> Result<Vec<u8>> {
         let bytes = read_bounded(path, self.inner.config.max_input_bytes)?;
@@ -970,12 +918,6 @@ impl Sandbox {
 
 /// Fuel given to runs without a fuel limit (fuel is an `i64` inside wasmtime).
 const UNMETERED_FUEL: u64 = i64::MAX as u64;
-
-/// A guest runtime's component, linked, with the index of the function the host calls.
-pub(crate) struct GuestComponent {
-    pub pre: component::InstancePre<ComponentState>,
-    pub func: component::ComponentExportIndex,
-}
 
 /// How a guest call ended: in time with an exit code or an error, or at the deadline.
 pub(crate) type Ended = std::result::Result<wasmtime::Result<i32>, tokio::time::error::Elapsed>;

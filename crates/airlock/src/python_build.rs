@@ -1,0 +1,538 @@
+//! Building CPython for WASI from source: the interpreter of airlock's Python guest.
+//!
+//! CPython 3.11.2 is the upstream release tarball in Debian bookworm's `python3.11` source
+//! package (fetched with `apt-get source` through a private source list, checked against the
+//! SHA-256 pinned here; Debian's patches are not applied). It is built with CPython's own WASI
+//! recipe (`Tools/wasm/config.site-wasm32-wasi`) and Debian's WebAssembly toolchain (`clang-16`,
+//! `lld-16`, `wasi-libc`, `libclang-rt-16-dev-wasm32`, installed with `apt-get` when missing,
+//! which needs root), with the host's `python3.11` as the build Python (a cross build needs the
+//! same minor version). The interpreter is then linked as a reactor with airlock's entry points
+//! (`guests/python/glue.c`) instead of `main`. zlib 1.2.13, from Debian's `zlib` source package
+//! (also pinned by SHA-256), is built first and linked in for the `zlib` module.
+//!
+//! The build tree is kept in the guest cache (about 200 MB), so that a change to airlock's guest
+//! module only takes a new snapshot; a change to the recipe below builds afresh.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::guest::GuestKind;
+
+/// The CPython release built.
+pub(crate) const CPYTHON_VERSION: &str = "3.11.2";
+
+/// A Debian source package's orig tarball (the upstream release), pinned by SHA-256.
+struct Source {
+    package: &'static str,
+    file: &'static str,
+    sha256: &'static str,
+    /// The directory it unpacks to.
+    dir: &'static str,
+}
+
+/// CPython (`Python-3.11.2.tgz`).
+const CPYTHON: Source = Source {
+    package: "python3.11",
+    file: "python3.11_3.11.2.orig.tar.gz",
+    sha256: "2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849",
+    dir: "Python-3.11.2",
+};
+
+/// zlib 1.2.13 (Debian's tarball leaves out zlib's `contrib`), for the `zlib` module and with
+/// it `gzip`, `zipfile`'s compression and `tarfile`'s gzip.
+const ZLIB: Source = Source {
+    package: "zlib",
+    file: "zlib_1.2.13.dfsg.orig.tar.bz2",
+    sha256: "71feb7947e3c00ef125f83b79a4e529bde31171e5babe48b391f06758d1ab0a1",
+    dir: "zlib-1.2.13.dfsg",
+};
+
+/// zlib's library sources.
+const ZLIB_FILES: [&str; 15] = [
+    "adler32", "compress", "crc32", "deflate", "gzclose", "gzlib", "gzread", "gzwrite", "infback",
+    "inffast", "inflate", "inftrees", "trees", "uncompr", "zutil",
+];
+
+/// airlock's entry points, linked into the interpreter.
+pub(crate) const GLUE: &str = include_str!("../../../guests/python/glue.c");
+
+/// The Debian packages of the toolchain, each with a file that shows it is installed.
+const TOOLCHAIN: [(&str, &str); 5] = [
+    ("clang-16", "/usr/bin/clang-16"),
+    ("lld-16", "/usr/bin/wasm-ld-16"),
+    ("llvm-16", "/usr/bin/llvm-ar-16"),
+    ("wasi-libc", "/usr/lib/wasm32-wasi/libc.a"),
+    (
+        "libclang-rt-16-dev-wasm32",
+        "/usr/lib/llvm-16/lib/clang/16/lib/wasi/libclang_rt.builtins-wasm32.a",
+    ),
+];
+
+/// `configure`'s arguments and environment (part of the recipe's fingerprint).
+const CONFIGURE_ENV: [(&str, &str); 8] = [
+    ("CC", "clang-16 --target=wasm32-wasi"),
+    ("CPP", "clang-16 --target=wasm32-wasi -E"),
+    ("AR", "llvm-ar-16"),
+    ("RANLIB", "llvm-ranlib-16"),
+    // pkg-config must not offer the host's libraries (zlib, uuid) to a WebAssembly build.
+    ("PKG_CONFIG_PATH", ""),
+    ("PKG_CONFIG_LIBDIR", "/nonexistent"),
+    // clang 16 makes these errors; CPython 3.11 was written for WASI SDK 16's clang 14, where
+    // they are warnings (wasi-libc's clock ids are pointers).
+    (
+        "CFLAGS",
+        "-Wno-error=int-conversion -Wno-error=incompatible-function-pointer-types",
+    ),
+    ("CONFIG_SITE", "../../Tools/wasm/config.site-wasm32-wasi"),
+];
+const CONFIGURE_ARGS: [&str; 4] = [
+    "-q",
+    "-C",
+    "--host=wasm32-unknown-wasi",
+    "--disable-test-modules",
+];
+
+/// The linked reactor, in the build tree.
+const REACTOR: &str = "airlock-python.wasm";
+
+/// What the build made.
+pub(crate) struct Built {
+    /// The interpreter as a reactor, with airlock's entry points.
+    pub reactor: PathBuf,
+    /// CPython's `Lib` directory.
+    pub lib: PathBuf,
+    /// The build's `sysconfig` data module (goes with the standard library).
+    pub sysconfigdata: PathBuf,
+}
+
+/// A fingerprint of how the interpreter is built: the source, toolchain packages, the recipe
+/// and the glue.
+pub(crate) fn recipe_sha256() -> String {
+    let mut h = Sha256::new();
+    let mut part = |s: &str| {
+        h.update((s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    part(CPYTHON.sha256);
+    part(ZLIB.sha256);
+    part(&ZLIB_FILES.join(","));
+    for (package, _) in TOOLCHAIN {
+        part(package);
+    }
+    for (k, v) in CONFIGURE_ENV {
+        part(k);
+        part(v);
+    }
+    for a in CONFIGURE_ARGS {
+        part(a);
+    }
+    part(GLUE);
+    crate::sandbox::hex(&h.finalize())
+}
+
+fn unavailable(reason: String, hint: &str) -> Error {
+    Error::GuestUnavailable {
+        guest: GuestKind::Python.as_str().into(),
+        reason,
+        hint: hint.into(),
+    }
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Runs a build step; on failure, an error with the end of its output (and where the whole
+/// output is, if it went to a log).
+fn step(cmd: &mut Command, what: &str, log: Option<&Path>) -> Result<()> {
+    let out = cmd.output().map_err(|e| {
+        unavailable(
+            format!("cannot run {what} ({:?}): {e}", cmd.get_program()),
+            "see `airlock doctor` for what the Python guest's build needs",
+        )
+    })?;
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    if let Some(log) = log {
+        std::fs::write(log, &text).map_err(io_err(log))?;
+    }
+    if out.status.success() {
+        return Ok(());
+    }
+    let tail: Vec<&str> = text.lines().rev().take(15).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    let whole = log
+        .map(|l| format!(" (the whole output is in {})", l.display()))
+        .unwrap_or_default();
+    Err(unavailable(
+        format!(
+            "{what} failed ({}){whole}:\n{}",
+            out.status,
+            tail.join("\n")
+        ),
+        "check the message above; then run `airlock install python` again",
+    ))
+}
+
+/// The toolchain's packages that are not installed.
+pub(crate) fn missing_toolchain() -> Vec<&'static str> {
+    TOOLCHAIN
+        .iter()
+        .filter(|(_, file)| !Path::new(file).exists())
+        .map(|(package, _)| *package)
+        .collect()
+}
+
+/// The build Python: `python3.11` on `PATH` (or `$AIRLOCK_BUILD_PYTHON` if it is a 3.11).
+pub(crate) fn build_python(preferred: Option<&Path>) -> Result<PathBuf> {
+    let candidates = preferred
+        .map(Path::to_path_buf)
+        .into_iter()
+        .chain(std::env::var_os("AIRLOCK_BUILD_PYTHON").map(PathBuf::from))
+        .chain(std::iter::once(PathBuf::from("python3.11")));
+    for python in candidates {
+        let version = Command::new(&python)
+            .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+            .output();
+        if let Ok(out) = version
+            && out.status.success()
+            && String::from_utf8_lossy(&out.stdout).trim() == "3.11"
+        {
+            return Ok(python);
+        }
+    }
+    Err(unavailable(
+        "building CPython 3.11 for WASI needs a host Python 3.11 (`python3.11`), and none was found".into(),
+        "install Python 3.11 (Debian: `apt-get install python3.11`), or set AIRLOCK_BUILD_PYTHON to one",
+    ))
+}
+
+/// Installs the toolchain's missing packages with `apt-get` (as root; otherwise an error that
+/// says what to install).
+fn toolchain(progress: &mut dyn FnMut(&str)) -> Result<()> {
+    let missing = missing_toolchain();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let list = missing.join(" ");
+    if !rustix::process::geteuid().is_root() {
+        return Err(unavailable(
+            format!(
+                "building the Python guest needs Debian's WebAssembly toolchain, and these packages are missing: {list}"
+            ),
+            &format!("run `sudo apt-get install {list}`, then `airlock install python` again"),
+        ));
+    }
+    progress(&format!("installing {list} with apt-get"));
+    let install = || {
+        step(
+            Command::new("apt-get")
+                .args(["install", "-y", "-q", "--no-install-recommends"])
+                .args(&missing)
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+            "apt-get install",
+            None,
+        )
+    };
+    if install().is_err() {
+        // A fresh machine may have no package lists yet.
+        step(
+            Command::new("apt-get").args(["update", "-q"]),
+            "apt-get update",
+            None,
+        )?;
+        install()?;
+    }
+    Ok(())
+}
+
+/// Fetches the orig tarballs of `sources` into `dir` with `apt-get source --download-only`,
+/// through a source list of its own (the system's Debian sources as `deb-src`), so that the
+/// system's configuration is left as it is; checks each against its SHA-256.
+fn fetch_sources(dir: &Path, sources: &[&Source], progress: &mut dyn FnMut(&str)) -> Result<()> {
+    let missing: Vec<&str> = sources
+        .iter()
+        .filter(|s| !dir.join(s.file).is_file())
+        .map(|s| s.package)
+        .collect();
+    if !missing.is_empty() {
+        progress(&format!(
+            "fetching the sources of {} from Debian (apt-get source)",
+            missing.join(", ")
+        ));
+        let apt = dir.join("apt");
+        let parts = apt.join("sources.list.d");
+        for d in [
+            parts.clone(),
+            apt.join("lists/partial"),
+            apt.join("cache/archives/partial"),
+        ] {
+            std::fs::create_dir_all(&d).map_err(io_err(&d))?;
+        }
+        let list = parts.join("airlock-deb-src.sources");
+        std::fs::write(&list, deb_src_entries()?).map_err(io_err(&list))?;
+        let options = |cmd: &mut Command| {
+            cmd.arg("-o")
+                .arg(format!("Dir::Etc::SourceParts={}", parts.display()))
+                .arg("-o")
+                .arg("Dir::Etc::SourceList=/dev/null")
+                .arg("-o")
+                .arg(format!("Dir::State::Lists={}", apt.join("lists").display()))
+                .arg("-o")
+                .arg(format!("Dir::Cache={}", apt.join("cache").display()))
+                .arg("-o")
+                .arg("Debug::NoLocking=1");
+        };
+        let mut update = Command::new("apt-get");
+        options(&mut update);
+        step(
+            update.args(["update", "-q"]),
+            "apt-get update (sources)",
+            None,
+        )?;
+        let mut source = Command::new("apt-get");
+        options(&mut source);
+        let fetched = step(
+            source
+                .args(["source", "-q", "--download-only"])
+                .args(&missing)
+                .current_dir(dir),
+            "apt-get source",
+            None,
+        );
+        // Only the orig tarballs are needed (checked below): some mirrors refuse a package's
+        // other files.
+        if sources.iter().any(|s| !dir.join(s.file).is_file()) {
+            fetched?;
+        }
+    }
+    for source in sources {
+        let tarball = dir.join(source.file);
+        let bytes = std::fs::read(&tarball).map_err(io_err(&tarball))?;
+        let sha = crate::sandbox::hex(&Sha256::digest(&bytes));
+        if sha != source.sha256 {
+            return Err(unavailable(
+                format!(
+                    "{} has SHA-256 {sha}, expected {}",
+                    tarball.display(),
+                    source.sha256
+                ),
+                &format!(
+                    "Debian's {} source package has changed; report this to airlock",
+                    source.package
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The system's Debian package sources, as `deb-src` entries (deb822).
+fn deb_src_entries() -> Result<String> {
+    let mut sources = String::new();
+    for entry in std::fs::read_dir("/etc/apt/sources.list.d")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "sources")
+            && let Ok(text) = std::fs::read_to_string(&path)
+        {
+            for line in text.lines() {
+                sources.push_str(if line.trim() == "Types: deb" {
+                    "Types: deb-src"
+                } else {
+                    line
+                });
+                sources.push('\n');
+            }
+            sources.push('\n');
+        }
+    }
+    if let Ok(text) = std::fs::read_to_string("/etc/apt/sources.list") {
+        for line in text.lines() {
+            if let Some(rest) = line.trim().strip_prefix("deb ") {
+                sources.push_str(&format!("Types: deb-src\nURIs: {}\n\n", one_line(rest)));
+            }
+        }
+    }
+    if sources.trim().is_empty() {
+        return Err(unavailable(
+            "no Debian package sources are configured (/etc/apt)".into(),
+            "configure apt's Debian sources, then run `airlock install python` again",
+        ));
+    }
+    Ok(sources)
+}
+
+/// A one-line `deb URI SUITE COMPONENTS...` entry's fields as deb822 lines after `URIs:`.
+fn one_line(rest: &str) -> String {
+    let mut fields = rest.split_whitespace().filter(|f| !f.starts_with('['));
+    let uri = fields.next().unwrap_or_default();
+    let suite = fields.next().unwrap_or_default();
+    let components: Vec<&str> = fields.collect();
+    format!(
+        "{uri}\nSuites: {suite}\nComponents: {}",
+        components.join(" ")
+    )
+}
+
+/// Unpacks `source`'s tarball in `dir` (afresh).
+fn unpack(dir: &Path, source: &Source) -> Result<PathBuf> {
+    let tree = dir.join(source.dir);
+    if tree.exists() {
+        std::fs::remove_dir_all(&tree).map_err(io_err(&tree))?;
+    }
+    step(
+        Command::new("tar")
+            .arg("-xf")
+            .arg(dir.join(source.file))
+            .arg("-C")
+            .arg(dir),
+        &format!("unpacking {}", source.file),
+        None,
+    )?;
+    Ok(tree)
+}
+
+/// Builds zlib's static library for WASI in its unpacked tree `tree`.
+fn build_zlib(tree: &Path) -> Result<()> {
+    let mut objects = Vec::new();
+    for name in ZLIB_FILES {
+        let object = tree.join(format!("{name}.o"));
+        step(
+            Command::new("clang-16")
+                .args([
+                    "--target=wasm32-wasi",
+                    "-O2",
+                    "-DHAVE_UNISTD_H",
+                    "-DHAVE_STDARG_H",
+                ])
+                .args(["-Wno-deprecated-non-prototype", "-c"])
+                .arg(tree.join(format!("{name}.c")))
+                .arg("-o")
+                .arg(&object),
+            &format!("compiling zlib's {name}.c"),
+            None,
+        )?;
+        objects.push(object);
+    }
+    step(
+        Command::new("llvm-ar-16")
+            .arg("rcs")
+            .arg(tree.join("libz.a"))
+            .args(&objects),
+        "archiving zlib",
+        None,
+    )
+}
+
+/// Builds (or finds built) the interpreter in `dir` (created if missing).
+pub(crate) fn build(
+    dir: &Path,
+    host_python: Option<&Path>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Built> {
+    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let source = dir.join(CPYTHON.dir);
+    let wasi = source.join("builddir/wasi");
+    let built = |reactor: PathBuf| -> Result<Built> {
+        let pybuilddir = wasi.join("pybuilddir.txt");
+        let rel = std::fs::read_to_string(&pybuilddir).map_err(io_err(&pybuilddir))?;
+        let sysconfigdata = wasi
+            .join(rel.trim())
+            .join("_sysconfigdata__wasi_wasm32-wasi.py");
+        Ok(Built {
+            reactor,
+            lib: source.join("Lib"),
+            sysconfigdata,
+        })
+    };
+    let reactor = wasi.join(REACTOR);
+    let done = dir.join("built");
+    if done.is_file() && reactor.is_file() {
+        return built(reactor);
+    }
+    toolchain(progress)?;
+    let python = build_python(host_python)?;
+    fetch_sources(dir, &[&CPYTHON, &ZLIB], progress)?;
+    progress("building zlib for WASI");
+    let zlib = unpack(dir, &ZLIB)?;
+    build_zlib(&zlib)?;
+    unpack(dir, &CPYTHON)?;
+    std::fs::create_dir_all(&wasi).map_err(io_err(&wasi))?;
+    progress(&format!(
+        "building CPython {CPYTHON_VERSION} for WASI with clang-16 (~3 min on 2 cores)"
+    ));
+    let mut configure = Command::new("../../configure");
+    configure
+        .args(CONFIGURE_ARGS)
+        .arg("--build=".to_string() + &config_guess(&source)?)
+        .arg(format!("--with-build-python={}", python.display()))
+        .current_dir(&wasi);
+    for (k, v) in CONFIGURE_ENV {
+        configure.env(k, v);
+    }
+    configure
+        .env("ZLIB_CFLAGS", format!("-I{}", zlib.display()))
+        .env("ZLIB_LIBS", format!("-L{} -lz", zlib.display()));
+    step(
+        &mut configure,
+        "configure",
+        Some(&dir.join("configure.log")),
+    )?;
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    step(
+        Command::new("make")
+            .arg(format!("-j{jobs}"))
+            .current_dir(&wasi),
+        "make",
+        Some(&dir.join("make.log")),
+    )?;
+    progress("linking the interpreter with airlock's entry points");
+    let glue_c = dir.join("airlock-glue.c");
+    std::fs::write(&glue_c, GLUE).map_err(io_err(&glue_c))?;
+    let glue_o = dir.join("airlock-glue.o");
+    step(
+        Command::new("clang-16")
+            .args(["--target=wasm32-wasi", "-c", "-O2", "-DNDEBUG"])
+            .arg(format!("-I{}", source.join("Include").display()))
+            .arg(format!("-I{}", source.join("Include/internal").display()))
+            .arg(format!("-I{}", wasi.display()))
+            .arg(&glue_c)
+            .arg("-o")
+            .arg(&glue_o),
+        "compiling the glue",
+        None,
+    )?;
+    // CPython's own link of python.wasm, as a reactor with the glue: its `main` stays unused.
+    step(
+        Command::new("make")
+            .arg(format!("BUILDPYTHON={REACTOR}"))
+            .arg(format!(
+                "LINKFORSHARED=-mexec-model=reactor {}",
+                glue_o.display()
+            ))
+            .arg(REACTOR)
+            .current_dir(&wasi),
+        "linking the reactor",
+        Some(&dir.join("link.log")),
+    )?;
+    std::fs::write(&done, recipe_sha256()).map_err(io_err(&done))?;
+    built(reactor)
+}
+
+/// `config.guess`'s name for the build machine.
+fn config_guess(source: &Path) -> Result<String> {
+    let out = Command::new(source.join("config.guess"))
+        .output()
+        .map_err(io_err(source))?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
