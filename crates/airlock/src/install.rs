@@ -269,7 +269,10 @@ pub fn install_python(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> 
         guest: GuestKind::Python,
         source_sha256,
         runtime_version: crate::python_build::CPYTHON_VERSION.into(),
-        builder: "clang-16 and wasi-libc (Debian), wasmtime-wizer".into(),
+        builder: format!(
+            "{}, wasmtime-wizer 48",
+            crate::python_build::toolchain_versions()
+        ),
         component: COMPONENT_FILE.into(),
         component_sha256: crate::sandbox::hex(&Sha256::digest(&bytes)),
         component_size: bytes.len() as u64,

@@ -71,6 +71,31 @@ const TOOLCHAIN: [(&str, &str); 5] = [
     ),
 ];
 
+/// Other Debian packages the build runs (usually installed; not part of the recipe).
+const HOST_TOOLS: [(&str, &str); 3] = [
+    ("make", "/usr/bin/make"),
+    ("bzip2", "/usr/bin/bzip2"),
+    ("xz-utils", "/usr/bin/xz"),
+];
+
+/// The installed versions of the toolchain's compiler and C library, for the guest's manifest.
+pub(crate) fn toolchain_versions() -> String {
+    let version = |package: &str| {
+        Command::new("dpkg-query")
+            .args(["-W", "-f", "${Version}", package])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_else(|| "?".into())
+    };
+    format!(
+        "clang-16 {}, wasi-libc {} (Debian)",
+        version("clang-16"),
+        version("wasi-libc")
+    )
+}
+
 /// `configure`'s arguments and environment (part of the recipe's fingerprint).
 const CONFIGURE_ENV: [(&str, &str); 8] = [
     ("CC", "clang-16 --target=wasm32-wasi"),
@@ -184,6 +209,7 @@ fn step(cmd: &mut Command, what: &str, log: Option<&Path>) -> Result<()> {
 pub(crate) fn missing_toolchain() -> Vec<&'static str> {
     TOOLCHAIN
         .iter()
+        .chain(&HOST_TOOLS)
         .filter(|(_, file)| !Path::new(file).exists())
         .map(|(package, _)| *package)
         .collect()
@@ -374,7 +400,12 @@ fn deb_src_entries() -> Result<String> {
 
 /// A one-line `deb URI SUITE COMPONENTS...` entry's fields as deb822 lines after `URIs:`.
 fn one_line(rest: &str) -> String {
-    let mut fields = rest.split_whitespace().filter(|f| !f.starts_with('['));
+    // Options (`[arch=amd64 signed-by=...]`) come first.
+    let rest = match rest.trim_start().strip_prefix('[') {
+        Some(options) => options.split_once(']').map_or("", |(_, r)| r),
+        None => rest,
+    };
+    let mut fields = rest.split_whitespace();
     let uri = fields.next().unwrap_or_default();
     let suite = fields.next().unwrap_or_default();
     let components: Vec<&str> = fields.collect();
@@ -535,4 +566,21 @@ fn config_guess(source: &Path) -> Result<String> {
         .output()
         .map_err(io_err(source))?;
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_source_entries_become_deb822_fields() {
+        assert_eq!(
+            one_line("http://deb.debian.org/debian bookworm main contrib"),
+            "http://deb.debian.org/debian\nSuites: bookworm\nComponents: main contrib"
+        );
+        assert_eq!(
+            one_line("[arch=amd64 signed-by=/k.gpg] http://m/debian bookworm-updates main"),
+            "http://m/debian\nSuites: bookworm-updates\nComponents: main"
+        );
+    }
 }

@@ -354,6 +354,73 @@ fn the_trace_shows_what_python_did() {
     let all = text.join("\n");
     assert!(all.contains("difflib"), "the stdlib read is traced: {all}");
     assert!(all.contains("stdout") || all.contains("write"), "{all}");
+    // A probe outside every mount reaches the host, and is seen finding nothing.
+    assert!(
+        text.iter()
+            .any(|e| e.contains("path_open") && e.contains("etc/shadow") && e.contains("noent")),
+        "{all}"
+    );
+}
+
+#[test]
+fn outside_the_mounts_is_an_empty_file_system() {
+    let o = run(r#"
+import os
+print(os.listdir('/'))
+for path in ('/etc/passwd', '/proc/self/environ', '/root/.ssh/id_rsa', '/../../etc/hosts'):
+    try:
+        open(path).read()
+        print('read', path)
+    except OSError as e:
+        print(type(e).__name__, path)
+"#);
+    assert_eq!(exited(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "[]\nFileNotFoundError /etc/passwd\nFileNotFoundError /proc/self/environ\n\
+         FileNotFoundError /root/.ssh/id_rsa\nPermissionError /../../etc/hosts\n"
+    );
+    // (A path that climbs out of the root is refused, not resolved.)
+}
+
+#[test]
+fn a_mount_at_the_root_takes_the_empty_roots_place() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hello.txt"), "at the root").unwrap();
+    let policy = Policy {
+        mounts: vec![Mount::read_only(dir.path(), "/")],
+        ..Policy::default()
+    };
+    // The standard library stays at /python, past the snapshot's modules too.
+    let o = run_req(
+        "import fractions, os\nprint(open('/hello.txt').read(), sorted(os.listdir('/')))",
+        Limits::default(),
+        policy,
+    );
+    assert_eq!(exited(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "at the root ['hello.txt']\n");
+}
+
+#[test]
+fn a_sessions_mounts_outlive_a_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "one").unwrap();
+    let policy = Policy {
+        mounts: vec![
+            Mount::read_only(dir.path(), "/first"),
+            Mount::read_only(dir.path(), "/second/dir"),
+        ],
+        ..Policy::default()
+    };
+    let mut s = python()
+        .session(RunRequest::new(Limits::default(), policy))
+        .unwrap();
+    let read = "print(open('/first/a.txt').read(), open('/second/dir/a.txt').read())";
+    for _ in 0..2 {
+        assert_eq!(stdout(&s.exec(read).unwrap()), "one one\n");
+        assert_eq!(stdout(&s.exec(read).unwrap()), "one one\n");
+        s.reset().unwrap();
+    }
 }
 
 #[test]
