@@ -32,7 +32,7 @@ pub const MANIFEST_FILE: &str = "guest.json";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GuestKind {
-    /// CPython (componentize-py, pre-initialized).
+    /// CPython 3.11, built for WASI from source and pre-initialized.
     Python,
     /// QuickJS-NG (a WASI preview 1 reactor module).
     Js,
@@ -71,12 +71,13 @@ pub struct GuestManifest {
     pub format: u32,
     /// Which runtime.
     pub guest: GuestKind,
-    /// SHA-256 of the sources it was built from (airlock's WIT world, guest module and the
+    /// SHA-256 of the sources it was built from (airlock's guest module, glue and the
     /// pinned build requirements): tells whether this airlock would build the same guest.
     pub source_sha256: String,
-    /// The interpreter inside, e.g. `3.14.0 (main, ...)`.
+    /// The interpreter inside, e.g. `3.11.2`.
     pub runtime_version: String,
-    /// The tool that built it, e.g. `componentize-py 0.25.1`.
+    /// The tools that built it, e.g. `clang-16 1:16.0.6-15~deb12u1, wasi-libc ... (Debian),
+    /// wasmtime-wizer 48`.
     pub builder: String,
     /// The component file, relative to the guest directory.
     pub component: String,
