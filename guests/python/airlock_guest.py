@@ -57,12 +57,13 @@ _main = None
 
 
 def _exit_status(exc):
-    """The process exit status CPython gives a `SystemExit`."""
+    """The process exit status CPython gives a `SystemExit` (on a 64-bit host: an int is cut
+    to 32 bits, as C's `(int)` cut of a `long` does)."""
     code = exc.code
     if code is None:
         return 0
     if isinstance(code, int):
-        return code
+        return (code + 2**31) % 2**32 - 2**31
     try:
         print(code, file=sys.stderr)
     except BaseException:
@@ -141,13 +142,13 @@ def _fields(data):
     at = 0
     while at < len(data):
         n = int.from_bytes(data[at : at + 4], "little")
-        fields.append(bytes(data[at + 4 : at + 4 + n]))
+        fields.append(data[at + 4 : at + 4 + n])
         at += 4 + n
     return fields
 
 
 def run(data):
-    """Runs a call's data (a memoryview the host wrote): the code, the file name, the number of
+    """Runs a call's data (bytes the host wrote): the code, the file name, the number of
     arguments, the arguments (`sys.argv`), then the environment's names and values (taken on
     the instance's first call). Returns the exit status."""
     try:
@@ -163,7 +164,9 @@ def run(data):
             argv,
             list(zip(env[::2], env[1::2])),
         )
-    except BaseException:
+    except BaseException as exc:
+        # Only airlock's own code can fail here (the user's is handled inside `_run`).
+        _print_uncaught(exc)
         status = 1
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -5,7 +5,8 @@
  * the standard library on the path given) and imports airlock's guest module
  * (guests/python/airlock_guest.py); wasmtime-wizer then snapshots the instance. Every sandbox is
  * a fresh instance of that snapshot: the host registers the run's mounts with the C library
- * (`airlock_preopen`; the snapshot's library knows only the standard library's), then calls
+ * (`airlock_preopen`; the snapshot's library knows only the standard library's and the root's),
+ * then calls
  * `airlock_run` with the run's code, file name, arguments and environment. */
 #include <Python.h>
 #include <stdlib.h>
@@ -51,31 +52,27 @@ __attribute__((export_name("airlock_init"))) int airlock_init(const char *home, 
 __attribute__((export_name("airlock_malloc"))) void *airlock_malloc(size_t n) { return malloc(n); }
 
 /* Makes the preopened directory `fd` known to the C library as `path` (a NUL-terminated string
- * in memory from `airlock_malloc`, which the library keeps). Returns 0 or -1. */
+ * in memory from `airlock_malloc`; the library copies it). Returns 0 or -1. */
 __attribute__((export_name("airlock_preopen"))) int airlock_preopen(int fd, const char *path) {
     return __wasilibc_register_preopened_fd(fd, path);
 }
 
 /* Runs the run's data (`len` bytes at `data`, from `airlock_malloc`; freed here): see `run` in
- * airlock_guest.py for its layout. Returns the exit status. */
+ * airlock_guest.py for its layout. The guest gets its own copy, so nothing can see the memory
+ * once it is freed. Returns the exit status. */
 __attribute__((export_name("airlock_run"))) int airlock_run(char *data, size_t len) {
     int status = 1;
-    PyObject *view = PyMemoryView_FromMemory(data, (Py_ssize_t)len, PyBUF_READ);
-    if (view) {
-        PyObject *r = PyObject_CallOneArg(run_func, view);
+    PyObject *bytes = len <= PY_SSIZE_T_MAX ? PyBytes_FromStringAndSize(data, (Py_ssize_t)len) : NULL;
+    free(data);
+    if (bytes) {
+        PyObject *r = PyObject_CallOneArg(run_func, bytes);
+        Py_DECREF(bytes);
         if (r) {
             long v = PyLong_AsLong(r);
             Py_DECREF(r);
             if (!(v == -1 && PyErr_Occurred())) status = (int)v;
         }
-        if (PyErr_Occurred()) PyErr_Print();
-        /* `run` copies what it needs: nothing may see the memory once it is freed. */
-        PyObject *released = PyObject_CallMethod(view, "release", NULL);
-        if (released) Py_DECREF(released); else PyErr_Clear();
-        Py_DECREF(view);
-    } else {
-        PyErr_Print();
     }
-    free(data);
+    if (PyErr_Occurred()) PyErr_Print();
     return status;
 }

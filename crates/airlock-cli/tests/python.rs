@@ -87,9 +87,15 @@ fn host_files_and_environment_are_invisible_unless_granted() {
     let o = airlock(&[
         "python",
         "-c",
-        "import os\nprint(os.environ.get('AIRLOCK_TEST_SECRET'))\nprint(os.path.exists('/etc/passwd'))",
+        "import os\nprint(os.environ.get('AIRLOCK_TEST_SECRET'))\nprint(os.path.exists('/etc/passwd'))\nopen('/etc/passwd')",
     ]);
     assert_eq!(out(&o), "None\nFalse\n", "{}", err(&o));
+    assert_eq!(code(&o), 1);
+    assert!(
+        err(&o).contains("FileNotFoundError") && err(&o).contains("'/etc/passwd'"),
+        "{}",
+        err(&o)
+    );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("n.txt"), "41").unwrap();
     let mount = format!("{}::/data", dir.path().display());
@@ -172,6 +178,12 @@ fn doctor_says_what_it_found_and_what_is_missing() {
     assert!(text.contains("CPython 3.11"), "{text}");
     assert!(text.contains("<- in use"), "{text}");
     assert!(text.contains("ready"), "{text}");
+    // What building the guest needs (this machine built it, so all of it is there).
+    assert!(text.contains("build python 3.11"), "{text}");
+    assert!(
+        text.contains("WebAssembly C toolchain (for `airlock install python`): installed"),
+        "{text}"
+    );
     let o = airlock_with(
         &["doctor"],
         b"",
@@ -214,6 +226,7 @@ fn a_tampered_guest_is_refused() {
     let src = std::path::Path::new(&dir);
     std::fs::copy(src.join("guest.json"), copy.path().join("guest.json")).unwrap();
     std::os::unix::fs::symlink(src.join("python"), copy.path().join("python")).unwrap();
+    std::fs::create_dir(copy.path().join("root")).unwrap();
     let mut wasm = std::fs::read(src.join("python.wasm")).unwrap();
     let last = wasm.len() - 1;
     wasm[last] ^= 1;

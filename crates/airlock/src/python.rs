@@ -135,6 +135,27 @@ impl Python {
                 guest.dir.display()
             )));
         }
+        // A guest built by an earlier airlock (a componentize-py component), or copied without
+        // its empty root directory, cannot run: say how to get one that can.
+        let mut head = [0u8; 8];
+        let header = std::fs::File::open(guest.component_path())
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head));
+        let module = header.is_ok()
+            && matches!(
+                crate::detect::kind_of_binary(&head),
+                Ok(crate::WasmKind::Module)
+            );
+        if !module || !guest.dir.join(ROOT_DIR).is_dir() {
+            return Err(Error::GuestUnavailable {
+                guest: GuestKind::Python.as_str().into(),
+                reason: format!(
+                    "{} holds a Python guest this airlock cannot run (built by {}, or incomplete)",
+                    guest.dir.display(),
+                    guest.manifest.builder
+                ),
+                hint: "run `airlock install python` to build the current one".into(),
+            });
+        }
         let sha256 = &guest.manifest.component_sha256;
         let pre = sandbox.load_module_with(sha256, || {
             sandbox.read_guest_binary(&guest.component_path(), sha256)
@@ -187,23 +208,38 @@ impl Python {
             trace,
         } = request;
         let guest = &self.shared.guest;
-        if policy
-            .mounts
-            .iter()
-            .any(|m| m.guest.trim_end_matches('/') == STDLIB_MOUNT)
-        {
-            return Err(Error::Config(format!(
-                "{STDLIB_MOUNT} is where the standard library is mounted; mount elsewhere"
-            )));
+        // Mount paths as the guest's C library compares them (`//python`, `./python` and
+        // `python/` are all `/python`): none may shadow the standard library, and `/`, `.` or
+        // `./` is the root.
+        let mut seen = std::collections::HashSet::new();
+        let mut root = None;
+        for (i, m) in policy.mounts.iter().enumerate() {
+            let path = libc_path(&m.guest).ok_or_else(|| {
+                Error::Config(format!(
+                    "the mount path {:?} climbs out of the root (`..`)",
+                    m.guest
+                ))
+            })?;
+            let stdlib = STDLIB_MOUNT.trim_start_matches('/');
+            if path == stdlib || path.starts_with(&format!("{stdlib}/")) {
+                return Err(Error::Config(format!(
+                    "{STDLIB_MOUNT} is where the standard library is mounted; mount elsewhere (not {:?})",
+                    m.guest
+                )));
+            }
+            if !seen.insert(path.clone()) {
+                return Err(Error::Config(format!(
+                    "two mounts at /{path}: each guest path takes one directory"
+                )));
+            }
+            if path.is_empty() {
+                root = Some(i);
+            }
         }
         crate::sandbox::refuse_writable_over(&policy, &guest.dir, "a guest runtime's directory")?;
         // The standard library and the root first: they are descriptors 3 and 4, as when the
         // snapshot was taken.
-        let root = match policy
-            .mounts
-            .iter()
-            .position(|m| m.guest.trim_end_matches('/').is_empty())
-        {
+        let root = match root {
             Some(i) => policy.mounts.remove(i),
             None => Mount::read_only(guest.dir.join(ROOT_DIR), "/"),
         };
@@ -256,7 +292,7 @@ pub struct PythonSession {
     store: Store<ModuleState>,
     /// The interpreter, once it exists (instantiated on the first call).
     instance: Option<Instance>,
-    /// Where the run's own mounts are in the guest (descriptors 4, 5, ...).
+    /// Where the run's own mounts are in the guest (descriptors 5, 6, ...).
     mounts: Vec<String>,
     limits: Limits,
     /// The run's policy, with the standard library's mount first.
@@ -382,8 +418,8 @@ impl PythonSession {
     }
 }
 
-/// Makes a fresh instance's C library know the run's mounts (descriptors 4, 5, ...): the
-/// snapshot's knows only the standard library.
+/// Makes a fresh instance's C library know the run's mounts (descriptors 5, 6, ...): the
+/// snapshot's knows only the standard library's (3) and the root's (4).
 async fn register_mounts(
     store: &mut Store<ModuleState>,
     instance: &Instance,
@@ -395,7 +431,8 @@ async fn register_mounts(
     let heap = GuestHeap::of(&mut *store, instance, MALLOC)?;
     let preopen = instance.get_typed_func::<(i32, u32), i32>(&mut *store, "airlock_preopen")?;
     for (fd, path) in (FIRST_MOUNT_FD..).zip(mounts) {
-        // The C library keeps the string.
+        // The C library copies the string; this copy stays in the guest's heap (a few bytes a
+        // mount).
         let at = heap.put(&mut *store, &[path.as_bytes(), &[0]]).await?;
         if preopen.call_async(&mut *store, (fd, at)).await? != 0 {
             wasmtime::bail!("the guest's C library refused the mount {path}");
@@ -404,13 +441,27 @@ async fn register_mounts(
     Ok(())
 }
 
+/// `path` as the guest's C library compares mount paths (without leading `/` or `./`, `.`
+/// components and repeated `/`); `None` if it has a `..` component.
+fn libc_path(path: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return None,
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// A call's data for the guest's `run` (see `guests/python/airlock_guest.py`): fields of a
 /// 4-byte little-endian length and that many bytes: the code, the file name, the number of
 /// arguments, `sys.argv` (the source's `argv0`, then `args`), then the environment's names and
 /// values.
 fn run_data(source: &Source, args: &[String], env: &[(String, String)]) -> Result<Vec<u8>> {
     let argc = (1 + args.len()).to_string();
-    let fields = [
+    let fields: Vec<&[u8]> = [
         &source.code[..],
         source.filename.as_bytes(),
         argc.as_bytes(),
@@ -418,11 +469,21 @@ fn run_data(source: &Source, args: &[String], env: &[(String, String)]) -> Resul
     .into_iter()
     .chain(std::iter::once(source.argv0.as_bytes()))
     .chain(args.iter().map(|a| a.as_bytes()))
-    .chain(env.iter().flat_map(|(k, v)| [k.as_bytes(), v.as_bytes()]));
-    let mut data = Vec::with_capacity(source.code.len() + 256);
+    .chain(env.iter().flat_map(|(k, v)| [k.as_bytes(), v.as_bytes()]))
+    .collect();
+    let total: usize = fields.iter().map(|f| 4 + f.len()).sum();
+    // The guest is a 32-bit interpreter: its objects are smaller than 2 GiB.
+    let too_big = || {
+        Error::Config(format!(
+            "the source, arguments and environment come to {total} bytes; a Python guest takes less than 2 GiB"
+        ))
+    };
+    if total > i32::MAX as usize {
+        return Err(too_big());
+    }
+    let mut data = Vec::with_capacity(total);
     for field in fields {
-        let len = u32::try_from(field.len())
-            .map_err(|_| Error::Config("the source is larger than 4 GiB".into()))?;
+        let len = u32::try_from(field.len()).map_err(|_| too_big())?;
         data.extend_from_slice(&len.to_le_bytes());
         data.extend_from_slice(field);
     }

@@ -10,8 +10,10 @@
 //! (`guests/python/glue.c`) instead of `main`. zlib 1.2.13, from Debian's `zlib` source package
 //! (also pinned by SHA-256), is built first and linked in for the `zlib` module.
 //!
-//! The build tree is kept in the guest cache (about 200 MB), so that a change to airlock's guest
-//! module only takes a new snapshot; a change to the recipe below builds afresh.
+//! The build tree is kept in the user cache (`build/`, about 250 MB, private to the user), so
+//! that a change to airlock's guest module only takes a new snapshot; a change to the recipe
+//! below builds afresh. The recipe is written for Debian bookworm, whose packages it pins; on
+//! another system the install says so before it starts.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -173,6 +175,16 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     }
 }
 
+/// An error reading what the build made or fetched.
+fn read_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |e| {
+        unavailable(
+            format!("cannot read {}: {e}", path.display()),
+            "run `airlock install python --force` to build the guest afresh",
+        )
+    }
+}
+
 /// Runs a build step; on failure, an error with the end of its output (and where the whole
 /// output is, if it went to a log).
 fn step(cmd: &mut Command, what: &str, log: Option<&Path>) -> Result<()> {
@@ -239,10 +251,44 @@ pub(crate) fn build_python(preferred: Option<&Path>) -> Result<PathBuf> {
     ))
 }
 
+/// The Debian release whose packages the recipe pins (CPython 3.11.2, zlib 1.2.13, clang-16).
+const DEBIAN_RELEASE: &str = "bookworm";
+
+/// Checks that this machine runs the Debian release the recipe is written for.
+fn debian_release() -> Result<()> {
+    let release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
+    let codename = release
+        .lines()
+        .find_map(|l| l.strip_prefix("VERSION_CODENAME="))
+        .map(|c| c.trim_matches('"').to_string())
+        .unwrap_or_default();
+    if codename == DEBIAN_RELEASE {
+        return Ok(());
+    }
+    Err(unavailable(
+        format!(
+            "building the Python guest needs Debian {DEBIAN_RELEASE} (its python3.11 and zlib sources and its clang-16 toolchain), and this machine is {}",
+            if codename.is_empty() {
+                "not Debian".to_string()
+            } else {
+                format!("`{codename}`")
+            }
+        ),
+        "build the guest on Debian bookworm (a container will do) and copy its directory here, with --guest DIR or AIRLOCK_PYTHON_GUEST",
+    ))
+}
+
+/// Makes `apt-get` wait for another package manager (a fresh machine's automatic updates)
+/// rather than fail at once.
+const APT_LOCK_WAIT: [&str; 2] = ["-o", "DPkg::Lock::Timeout=300"];
+
 /// Installs the toolchain's missing packages with `apt-get` (as root; otherwise an error that
-/// says what to install).
-fn toolchain(progress: &mut dyn FnMut(&str)) -> Result<()> {
-    let missing = missing_toolchain();
+/// says what to install), and `python3.11` if no build Python is found.
+fn toolchain(host_python: Option<&Path>, progress: &mut dyn FnMut(&str)) -> Result<()> {
+    let mut missing = missing_toolchain();
+    if build_python(host_python).is_err() {
+        missing.push("python3.11");
+    }
     if missing.is_empty() {
         return Ok(());
     }
@@ -250,7 +296,7 @@ fn toolchain(progress: &mut dyn FnMut(&str)) -> Result<()> {
     if !rustix::process::geteuid().is_root() {
         return Err(unavailable(
             format!(
-                "building the Python guest needs Debian's WebAssembly toolchain, and these packages are missing: {list}"
+                "building the Python guest needs these Debian packages, which are missing: {list}"
             ),
             &format!("run `sudo apt-get install {list}`, then `airlock install python` again"),
         ));
@@ -259,6 +305,7 @@ fn toolchain(progress: &mut dyn FnMut(&str)) -> Result<()> {
     let install = || {
         step(
             Command::new("apt-get")
+                .args(APT_LOCK_WAIT)
                 .args(["install", "-y", "-q", "--no-install-recommends"])
                 .args(&missing)
                 .env("DEBIAN_FRONTEND", "noninteractive"),
@@ -269,7 +316,9 @@ fn toolchain(progress: &mut dyn FnMut(&str)) -> Result<()> {
     if install().is_err() {
         // A fresh machine may have no package lists yet.
         step(
-            Command::new("apt-get").args(["update", "-q"]),
+            Command::new("apt-get")
+                .args(APT_LOCK_WAIT)
+                .args(["update", "-q"]),
             "apt-get update",
             None,
         )?;
@@ -340,17 +389,22 @@ fn fetch_sources(dir: &Path, sources: &[&Source], progress: &mut dyn FnMut(&str)
     }
     for source in sources {
         let tarball = dir.join(source.file);
-        let bytes = std::fs::read(&tarball).map_err(io_err(&tarball))?;
+        let bytes = std::fs::read(&tarball).map_err(read_err(&tarball))?;
         let sha = crate::sandbox::hex(&Sha256::digest(&bytes));
         if sha != source.sha256 {
+            // Set aside, so that the next install fetches it again (a download cut short, a
+            // full disk); the message tells what to do if it is Debian's file that changed.
+            let aside = dir.join(format!("{}.bad", source.file));
+            let _ = std::fs::rename(&tarball, &aside);
             return Err(unavailable(
                 format!(
-                    "{} has SHA-256 {sha}, expected {}",
-                    tarball.display(),
-                    source.sha256
+                    "{} has SHA-256 {sha}, expected {} (kept as {})",
+                    source.file,
+                    source.sha256,
+                    aside.display()
                 ),
                 &format!(
-                    "Debian's {} source package has changed; report this to airlock",
+                    "run `airlock install python` again to fetch it afresh; if it differs again, Debian's {} source package has changed: report this to airlock",
                     source.package
                 ),
             ));
@@ -359,60 +413,110 @@ fn fetch_sources(dir: &Path, sources: &[&Source], progress: &mut dyn FnMut(&str)
     Ok(())
 }
 
-/// The system's Debian package sources, as `deb-src` entries (deb822).
+/// The system's Debian package sources for the release the recipe pins, as `deb-src` entries
+/// (deb822), from `/etc/apt`.
 fn deb_src_entries() -> Result<String> {
     let mut sources = String::new();
-    for entry in std::fs::read_dir("/etc/apt/sources.list.d")
+    let mut files: Vec<PathBuf> = std::fs::read_dir("/etc/apt/sources.list.d")
         .into_iter()
         .flatten()
         .flatten()
-    {
-        let path = entry.path();
-        if path.extension().is_some_and(|e| e == "sources")
-            && let Ok(text) = std::fs::read_to_string(&path)
-        {
-            for line in text.lines() {
-                sources.push_str(if line.trim() == "Types: deb" {
-                    "Types: deb-src"
-                } else {
-                    line
-                });
-                sources.push('\n');
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    files.insert(0, PathBuf::from("/etc/apt/sources.list"));
+    for path in files {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("sources") => sources.push_str(&deb822_as_src(&text)),
+            Some("list") => sources.push_str(&list_as_src(&text)),
+            _ if path.file_name().is_some_and(|n| n == "sources.list") => {
+                sources.push_str(&list_as_src(&text))
             }
-            sources.push('\n');
-        }
-    }
-    if let Ok(text) = std::fs::read_to_string("/etc/apt/sources.list") {
-        for line in text.lines() {
-            if let Some(rest) = line.trim().strip_prefix("deb ") {
-                sources.push_str(&format!("Types: deb-src\nURIs: {}\n\n", one_line(rest)));
-            }
+            _ => {}
         }
     }
     if sources.trim().is_empty() {
         return Err(unavailable(
-            "no Debian package sources are configured (/etc/apt)".into(),
+            format!("no Debian {DEBIAN_RELEASE} package sources are configured in /etc/apt"),
             "configure apt's Debian sources, then run `airlock install python` again",
         ));
     }
     Ok(sources)
 }
 
-/// A one-line `deb URI SUITE COMPONENTS...` entry's fields as deb822 lines after `URIs:`.
-fn one_line(rest: &str) -> String {
-    // Options (`[arch=amd64 signed-by=...]`) come first.
-    let rest = match rest.trim_start().strip_prefix('[') {
-        Some(options) => options.split_once(']').map_or("", |(_, r)| r),
-        None => rest,
-    };
-    let mut fields = rest.split_whitespace();
-    let uri = fields.next().unwrap_or_default();
-    let suite = fields.next().unwrap_or_default();
-    let components: Vec<&str> = fields.collect();
-    format!(
-        "{uri}\nSuites: {suite}\nComponents: {}",
-        components.join(" ")
-    )
+/// The stanzas of a deb822 `.sources` file that are the pinned Debian release's, as `deb-src`.
+fn deb822_as_src(text: &str) -> String {
+    let mut out = String::new();
+    for stanza in text.split("\n\n") {
+        let suites = stanza
+            .lines()
+            .find_map(|l| l.strip_prefix("Suites:"))
+            .unwrap_or_default();
+        let debs = stanza
+            .lines()
+            .find_map(|l| l.strip_prefix("Types:"))
+            .is_some_and(|t| t.split_whitespace().any(|t| t == "deb"));
+        let enabled = !stanza
+            .lines()
+            .any(|l| l.trim().eq_ignore_ascii_case("Enabled: no"));
+        if !debs
+            || !enabled
+            || !suites
+                .split_whitespace()
+                .any(|s| s.starts_with(DEBIAN_RELEASE))
+        {
+            continue;
+        }
+        for line in stanza.lines() {
+            if line.starts_with("Types:") {
+                out.push_str("Types: deb-src");
+            } else {
+                out.push_str(line);
+            }
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The `deb` lines of a one-line `.list` file that are the pinned Debian release's, as deb822
+/// `deb-src` stanzas.
+fn list_as_src(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let Some(rest) = line.trim().strip_prefix("deb ") else {
+            continue;
+        };
+        // Options (`[arch=amd64 signed-by=...]`) come first.
+        let (options, rest) = match rest.trim_start().strip_prefix('[') {
+            Some(o) => o.split_once(']').unwrap_or((o, "")),
+            None => ("", rest),
+        };
+        let mut fields = rest.split_whitespace();
+        let (Some(uri), Some(suite)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        if !suite.starts_with(DEBIAN_RELEASE) {
+            continue;
+        }
+        let components: Vec<&str> = fields.collect();
+        out.push_str(&format!(
+            "Types: deb-src\nURIs: {uri}\nSuites: {suite}\nComponents: {}\n",
+            components.join(" ")
+        ));
+        if let Some(key) = options
+            .split_whitespace()
+            .find_map(|o| o.strip_prefix("signed-by="))
+        {
+            out.push_str(&format!("Signed-By: {key}\n"));
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// Unpacks `source`'s tarball in `dir` (afresh).
@@ -422,8 +526,9 @@ fn unpack(dir: &Path, source: &Source) -> Result<PathBuf> {
         std::fs::remove_dir_all(&tree).map_err(io_err(&tree))?;
     }
     step(
+        // As root, tar would give the files the owners recorded in the tarball.
         Command::new("tar")
-            .arg("-xf")
+            .args(["--no-same-owner", "--no-same-permissions", "-xf"])
             .arg(dir.join(source.file))
             .arg("-C")
             .arg(dir),
@@ -471,12 +576,13 @@ pub(crate) fn build(
     host_python: Option<&Path>,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Built> {
-    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    // Private: root runs `configure` and `make` in it, and its `Lib` becomes every sandbox's.
+    private_tree(dir)?;
     let source = dir.join(CPYTHON.dir);
     let wasi = source.join("builddir/wasi");
     let built = |reactor: PathBuf| -> Result<Built> {
         let pybuilddir = wasi.join("pybuilddir.txt");
-        let rel = std::fs::read_to_string(&pybuilddir).map_err(io_err(&pybuilddir))?;
+        let rel = std::fs::read_to_string(&pybuilddir).map_err(read_err(&pybuilddir))?;
         let sysconfigdata = wasi
             .join(rel.trim())
             .join("_sysconfigdata__wasi_wasm32-wasi.py");
@@ -491,8 +597,13 @@ pub(crate) fn build(
     if done.is_file() && reactor.is_file() {
         return built(reactor);
     }
-    toolchain(progress)?;
+    debian_release()?;
+    toolchain(host_python, progress)?;
     let python = build_python(host_python)?;
+    // A build that stops half-way is not taken for a finished one.
+    if done.exists() {
+        std::fs::remove_file(&done).map_err(io_err(&done))?;
+    }
     fetch_sources(dir, &[&CPYTHON, &ZLIB], progress)?;
     progress("building zlib for WASI");
     let zlib = unpack(dir, &ZLIB)?;
@@ -562,10 +673,27 @@ pub(crate) fn build(
 
 /// `config.guess`'s name for the build machine.
 fn config_guess(source: &Path) -> Result<String> {
-    let out = Command::new(source.join("config.guess"))
-        .output()
-        .map_err(io_err(source))?;
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    let script = source.join("config.guess");
+    let out = Command::new(&script).output().map_err(read_err(&script))?;
+    let name = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if !out.status.success() || name.is_empty() {
+        return Err(unavailable(
+            format!("{} failed ({})", script.display(), out.status),
+            "run `airlock install python --force` to build the guest afresh",
+        ));
+    }
+    Ok(name)
+}
+
+/// Creates a directory private to this user, or makes an existing one private.
+fn private_tree(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(io_err(dir))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io_err(dir))
 }
 
 #[cfg(test)]
@@ -573,14 +701,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_line_source_entries_become_deb822_fields() {
+    fn the_releases_sources_become_deb_src_stanzas() {
+        let list = "deb http://deb.debian.org/debian bookworm main contrib\n\
+                    # deb http://old/debian bookworm main\n\
+                    deb [arch=amd64 signed-by=/k.gpg] http://m/debian bookworm-updates main\n\
+                    deb http://deb.debian.org/debian trixie main\n\
+                    deb-src http://deb.debian.org/debian bookworm main\n";
         assert_eq!(
-            one_line("http://deb.debian.org/debian bookworm main contrib"),
-            "http://deb.debian.org/debian\nSuites: bookworm\nComponents: main contrib"
+            list_as_src(list),
+            "Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main contrib\n\n\
+             Types: deb-src\nURIs: http://m/debian\nSuites: bookworm-updates\nComponents: main\nSigned-By: /k.gpg\n\n"
         );
+        let deb822 = "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\n\
+                      Types: deb\nURIs: https://other.example/apt\nSuites: stable\nComponents: main\n\n\
+                      Types: deb deb-src\nURIs: http://security.debian.org/debian-security\nSuites: bookworm-security\nComponents: main\nEnabled: no\n";
         assert_eq!(
-            one_line("[arch=amd64 signed-by=/k.gpg] http://m/debian bookworm-updates main"),
-            "http://m/debian\nSuites: bookworm-updates\nComponents: main"
+            deb822_as_src(deb822),
+            "Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\n"
         );
     }
 }

@@ -107,6 +107,9 @@ fn sys_exit_gives_the_exit_code() {
     let o = run("import sys; sys.exit('bad input')");
     assert_eq!(exited(&o), 1);
     assert_eq!(stderr(&o), "bad input\n");
+    // Codes past 32 bits are cut as a 64-bit CPython cuts them, without a traceback.
+    let o = run("import sys; sys.exit(2**32 + 5)");
+    assert_eq!((exited(&o), stderr(&o)), (5, String::new()));
 }
 
 #[test]
@@ -221,8 +224,37 @@ except OSError as e:
 #[test]
 fn the_standard_library_mount_cannot_be_replaced() {
     let dir = tempfile::tempdir().unwrap();
+    // Every spelling the guest's C library reads as /python (or under it), and paths that climb
+    // out of the root.
+    for path in [
+        "/python",
+        "/python/",
+        "//python",
+        "/./python",
+        "python",
+        "./python",
+        "/python/email",
+        "/../python",
+        "/data/../x",
+    ] {
+        let policy = Policy {
+            mounts: vec![Mount::read_write(dir.path(), path)],
+            ..Policy::default()
+        };
+        let e = python()
+            .run(
+                &Source::inline("pass"),
+                RunRequest::new(Limits::default(), policy),
+            )
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config, "{path}: {e}");
+    }
+    // Two directories at one path (as the C library reads it) would leave one of them unseen.
     let policy = Policy {
-        mounts: vec![Mount::read_only(dir.path(), "/python")],
+        mounts: vec![
+            Mount::read_only(dir.path(), "/data"),
+            Mount::read_only(dir.path(), "data/"),
+        ],
         ..Policy::default()
     };
     let e = python()
@@ -231,7 +263,69 @@ fn the_standard_library_mount_cannot_be_replaced() {
             RunRequest::new(Limits::default(), policy),
         )
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Config);
+    assert_eq!(e.kind(), ErrorKind::Config, "{e}");
+}
+
+#[test]
+fn the_root_and_the_standard_library_are_read_only() {
+    let o = run(r#"
+import os
+for what, act in [
+    ('create /new.txt', lambda: open('/new.txt', 'w')),
+    ('mkdir /d', lambda: os.mkdir('/d')),
+    ('create /python/evil.py', lambda: open('/python/evil.py', 'w')),
+    ('append /python/os.py', lambda: open('/python/os.py', 'a')),
+    ('remove /python/fractions.py', lambda: os.remove('/python/fractions.py')),
+    ('rename /python/json', lambda: os.rename('/python/json', '/python/j')),
+]:
+    try:
+        act()
+        print('done:', what)
+    except OSError as e:
+        print('refused:', what, type(e).__name__)
+import fractions
+print(fractions.Fraction(2, 4))
+"#);
+    assert_eq!(exited(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(!out.contains("done:"), "{out}");
+    assert_eq!(out.matches("refused:").count(), 6, "{out}");
+    assert!(out.ends_with("1/2\n"), "{out}");
+    // Nothing landed in the guest's directories.
+    let guest = python().guest();
+    assert_eq!(
+        std::fs::read_dir(guest.dir.join("root")).unwrap().count(),
+        0,
+        "the empty root stays empty"
+    );
+    assert!(!guest.data_path().join("evil.py").exists());
+    assert!(guest.data_path().join("fractions.py").exists());
+    next_is_fine();
+}
+
+#[test]
+fn a_writable_mount_at_the_root_leaves_the_standard_library_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("python")).unwrap();
+    std::fs::write(
+        dir.path().join("python/fractions.py"),
+        "raise SystemExit(9)",
+    )
+    .unwrap();
+    let policy = Policy {
+        mounts: vec![Mount::read_write(dir.path(), ".")],
+        ..Policy::default()
+    };
+    let o = run_req(
+        "import fractions\nopen('/out.txt', 'w').write(str(fractions.Fraction(1, 2)))",
+        Limits::default(),
+        policy,
+    );
+    assert_eq!(exited(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out.txt")).unwrap(),
+        "1/2"
+    );
 }
 
 /// Modules of the standard library that cannot import in airlock's WASI build of CPython: each
@@ -403,22 +497,25 @@ fn a_mount_at_the_root_takes_the_empty_roots_place() {
 
 #[test]
 fn a_sessions_mounts_outlive_a_reset() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.txt"), "one").unwrap();
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    for (i, d) in dirs.iter().enumerate() {
+        std::fs::write(d.path().join("a.txt"), format!("dir{i}")).unwrap();
+    }
     let policy = Policy {
         mounts: vec![
-            Mount::read_only(dir.path(), "/first"),
-            Mount::read_only(dir.path(), "/second/dir"),
+            Mount::read_only(dirs[0].path(), "/first"),
+            Mount::read_only(dirs[1].path(), "/second/dir"),
+            Mount::read_only(dirs[2].path(), "third"),
         ],
         ..Policy::default()
     };
     let mut s = python()
         .session(RunRequest::new(Limits::default(), policy))
         .unwrap();
-    let read = "print(open('/first/a.txt').read(), open('/second/dir/a.txt').read())";
+    let read = "print(*(open(p + '/a.txt').read() for p in ('/first', '/second/dir', '/third')))";
     for _ in 0..2 {
-        assert_eq!(stdout(&s.exec(read).unwrap()), "one one\n");
-        assert_eq!(stdout(&s.exec(read).unwrap()), "one one\n");
+        assert_eq!(stdout(&s.exec(read).unwrap()), "dir0 dir1 dir2\n");
+        assert_eq!(stdout(&s.exec(read).unwrap()), "dir0 dir1 dir2\n");
         s.reset().unwrap();
     }
 }
@@ -783,4 +880,38 @@ fn opening_files_without_closing_them_stops_at_the_handle_limit() {
         o.status
     );
     next_is_fine();
+}
+
+#[test]
+fn a_guest_this_airlock_cannot_run_says_to_reinstall() {
+    let installed = python().guest();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(installed.dir.join("guest.json")).unwrap())
+            .unwrap();
+    // A guest directory with the given WebAssembly file, and an empty root if `root`.
+    let guest_dir = |wasm: &[u8], root: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut m = manifest.clone();
+        m["component_size"] = wasm.len().into();
+        std::fs::write(dir.path().join("python.wasm"), wasm).unwrap();
+        std::fs::write(dir.path().join("guest.json"), m.to_string()).unwrap();
+        std::fs::create_dir(dir.path().join("python")).unwrap();
+        if root {
+            std::fs::create_dir(dir.path().join("root")).unwrap();
+        }
+        dir
+    };
+    let sandbox = Sandbox::new(SandboxConfig::default()).unwrap();
+    // What earlier airlocks installed: a component.
+    let component = wat::parse_str("(component)").unwrap();
+    // A module, but copied without its empty root directory.
+    let module = wat::parse_str("(module)").unwrap();
+    for (wasm, root) in [(&component, true), (&module, false)] {
+        let dir = guest_dir(wasm, root);
+        let guest =
+            guest::Guest::open(GuestKind::Python, dir.path(), guest::Origin::Explicit).unwrap();
+        let e = Python::load(&sandbox, &guest).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::GuestUnavailable, "{e}");
+        assert!(e.to_string().contains("airlock install python"), "{e}");
+    }
 }
