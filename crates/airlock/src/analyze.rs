@@ -362,6 +362,9 @@ fn detect_text(name: &str, text: &str) -> Detection {
     d
 }
 
+/// How much of a page's markup the browser environment builds into its DOM.
+const PAGE_MARKUP_LIMIT: usize = 1 << 20;
+
 /// Script encoded by the Windows Script Encoder: `#@~^`, six characters of length, `==`.
 fn is_encoded(text: &str) -> bool {
     text.strip_prefix("#@~^")
@@ -984,6 +987,16 @@ impl Analyzer {
             .file_name()
             .map_or_else(|| name.to_string(), |f| f.to_string_lossy().into_owned());
         let script = match &det.extracted {
+            // A page's (or HTA's) elements and inline handlers are built into the DOM, up to
+            // PAGE_MARKUP_LIMIT bytes of it.
+            Some(blocks) if matches!(det.file_type, FileType::Html | FileType::Hta) => {
+                let text = String::from_utf8_lossy(bytes);
+                let mut end = text.len().min(PAGE_MARKUP_LIMIT);
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                Script::blocks(file, blocks).in_page(&text[..end])
+            }
             Some(blocks) => Script::blocks(file, blocks),
             None => Script::file(file, bytes.to_vec()),
         };

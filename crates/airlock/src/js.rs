@@ -4,7 +4,7 @@
 //! Every run starts from a snapshot of QuickJS with the driver and the environment set up (built
 //! once per machine), or instantiates the QuickJS module and starts `qjs --std -m -e BOOTSTRAP
 //! airlock TOKEN FD DRIVER DRIVER_BYTECODE SOURCE FILENAME ENV_NAME ENV_PRELUDE ENV_BYTECODE SEED
-//! PARTS ARGS...`. The driver (`guests/js/driver.js`) takes what it needs from QuickJS's `std` module
+//! PARTS PAGE ARGS...`. The driver (`guests/js/driver.js`) takes what it needs from QuickJS's `std` module
 //! and removes the globals that name it, installs the environment's prelude
 //! (`guests/js/env/*.js`), runs the script as a classic script, then what it left waiting:
 //! promise jobs, timers (on a virtual clock when emulating), and the environment's later phases
@@ -76,7 +76,7 @@ function load(src, bc, kind) {
 }
 let prepare;
 try { prepare = load(a[3], a[4], "driver"); } catch (e) { s.err.puts("airlock: the driver failed to load: " + e + "\n"); s.exit(70); }
-await prepare(s, o, b, load, [a[7], a[8], a[9], "run"])([a[1], a[2], a[5], a[6], a[10], a[11]].concat(a.slice(12)));
+await prepare(s, o, b, load, [a[7], a[8], a[9], "run"])([a[1], a[2], a[5], a[6], a[10], a[11], a[12]].concat(a.slice(13)));
 "#;
 const BROWSER: &str = include_str!("../../../guests/js/env/browser.js");
 const WSH: &str = include_str!("../../../guests/js/env/wsh.js");
@@ -171,6 +171,10 @@ pub struct Script {
     /// units: each then runs on its own, in order, and one that fails to parse or throws does
     /// not stop the next, as in a browser. Empty: `code` is one script.
     pub parts: Vec<usize>,
+    /// The page the scripts come from (an HTML page or HTA's markup), whose elements the
+    /// browser and HTA environments build into their DOM before the scripts run, with its inline
+    /// event handlers (`onclick="..."`, `<body onload="...">`); empty for a script file.
+    pub page: String,
 }
 
 impl Script {
@@ -180,6 +184,7 @@ impl Script {
             code: code.into(),
             filename: "<cmdline>".into(),
             parts: Vec::new(),
+            page: String::new(),
         }
     }
 
@@ -189,6 +194,7 @@ impl Script {
             code: code.into(),
             filename: "<stdin>".into(),
             parts: Vec::new(),
+            page: String::new(),
         }
     }
 
@@ -198,6 +204,7 @@ impl Script {
             code: code.into(),
             filename: name.into(),
             parts: Vec::new(),
+            page: String::new(),
         }
     }
 
@@ -207,7 +214,14 @@ impl Script {
             code: blocks.concat().into_bytes(),
             filename: name.into(),
             parts: blocks.iter().map(|b| b.encode_utf16().count()).collect(),
+            page: String::new(),
         }
+    }
+
+    /// The same scripts, from the page whose markup is `page` (see [`Script::page`]).
+    pub fn in_page(mut self, page: impl Into<String>) -> Script {
+        self.page = page.into();
+        self
     }
 }
 
@@ -380,6 +394,11 @@ impl Js {
         let mut run = sandbox.begin("qjs", request)?;
         let recorder = run.recorder();
         let (source, note) = decode_source(&script.code);
+        // Only the environments with a DOM build the page.
+        let page = match env {
+            Environment::Browser | Environment::Hta => script.page.replace('\0', "\u{FFFD}"),
+            _ => String::new(),
+        };
         // The blocks, if their lengths still add up once decoded (else one script).
         let parts = if script.parts.len() > 1
             && script.parts.iter().sum::<usize>() == source.encode_utf16().count()
@@ -424,6 +443,7 @@ impl Js {
                 filename.into(),
                 seed.into(),
                 parts.into(),
+                page.as_str().into(),
             ]
             .into_iter()
             .chain(args.into_iter().map(Cow::from))
@@ -451,6 +471,7 @@ impl Js {
                 env_code.as_deref().unwrap_or_default().into(),
                 seed.into(),
                 parts.into(),
+                page.as_str().into(),
             ]
             .into_iter()
             .chain(args.into_iter().map(Cow::from))

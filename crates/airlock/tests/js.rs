@@ -850,3 +850,48 @@ fn an_hta_has_a_window_and_activex_but_no_wscript() {
         vec!["cmd /c echo undefined object object function true 7 undefined"]
     );
 }
+
+#[test]
+fn a_pages_markup_is_in_the_dom_before_its_scripts_run() {
+    let page = r#"<html><head><title>Shop</title><hta:application id="oHTA"/></head>
+<body onload="console.log('loaded', document.getElementById('total').textContent)">
+<div id="total" class="sum">42 EUR</div><script>ignored()</script>
+<iframe src="https://ads.example/f" width="1" height="1"></iframe>
+<button id="buy" onclick="console.log('clicked', this.id)">Buy</button></body></html>"#;
+    let blocks =
+        ["console.log(document.querySelector('.sum').textContent, typeof oHTA);".to_string()];
+    let script = Script::blocks("shop.html", &blocks).in_page(page);
+    let mut request = RunRequest::new(Limits::default(), Policy::default());
+    request.trace = TraceConfig {
+        enabled: true,
+        ..TraceConfig::default()
+    };
+    let r = js()
+        .run(&script, &Environment::Browser, request)
+        .expect("run");
+    assert_eq!(exited(&r), 0, "{}", stderr(&r));
+    // The script sees the static elements (and an id names its element on the window); the
+    // page's own <script> does not run a second time; <body onload> and onclick run.
+    assert_eq!(
+        stdout(&r),
+        "42 EUR object\nloaded 42 EUR\nclicked buy\n",
+        "{}",
+        stderr(&r)
+    );
+    let trace = r.outcome.trace.as_ref().expect("traced");
+    let events: Vec<String> = trace.events.iter().map(|e| e.to_string()).collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("iframe.hidden") && e.contains("ads.example")),
+        "{events:#?}"
+    );
+    // A script file (no page) and the other environments build nothing.
+    let r = run_with(
+        &Script::blocks("shop.html", &blocks).in_page(page),
+        &Environment::Wsh,
+        Limits::default(),
+        Policy::default(),
+    );
+    assert!(stdout(&r).is_empty() && exited(&r) == 1, "{}", stdout(&r));
+}

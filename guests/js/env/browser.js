@@ -185,7 +185,11 @@ function (A) {
     try { h = cap === true ? null : t["on" + type] ?? (t[K] && t[K].a && t[K].a["on" + type]); } catch (e) {}
     if (typeof h !== "function" && typeof h !== "string") return n;
     if (env) { const d = DONE.get(t) || new Set(); if (d.has(type)) return n; DONE.set(t, d.add(type)); }
-    if (call(h, t, [ev], "on" + type) === false && ev.cancelable) ev.defaultPrevented = true;
+    // A handler given as text (an `onclick="..."` attribute) is the body of a function of
+    // `event` called on its element, as a browser compiles it; its text is dynamic code.
+    const fn = typeof h !== "string" ? h
+      : () => (A.recordCode("on" + type + " attribute", h), call(A.original.Function("event", h), t, [ev], "on" + type));
+    if (call(fn, t, [ev], "on" + type) === false && ev.cancelable) ev.defaultPrevented = true;
     return n + 1;
   }
   const up = (n) => (n === G ? null : n === doc ? G : (n[K] && n[K].par) || null);
@@ -764,6 +768,44 @@ function (A) {
   const cardInput = kids(card)[0], cardBtn = kids(card).at(-1);
   delete cardBtn[K].a.autocomplete;
   inert = false;
+
+  // The page's own markup (`A.page`, from the analyzer: an HTML page or HTA whose scripts are
+  // the run's blocks) is in the document before its scripts run, before the checkout form:
+  // inert (its scripts run as the blocks, nothing loads), except that a frame it hides is
+  // recorded. Its inline handlers (`onclick="..."`) run with the page's and the user's events,
+  // <body>'s window handlers (`<body onload="...">`) are the window's, and an element's id
+  // names it on the window (`oHTA` in an HTA), as in browsers.
+  const WIN_ON = /^on(load|unload|beforeunload|pagehide|pageshow|message|hashchange|popstate|resize|scroll|focus|blur|error|online|offline|storage)$/;
+  A.atStart(() => {
+    const page = S(A.page || "");
+    if (!page) return;
+    const body = /<body\b((?:[^>"']|"[^"]*"|'[^']*')*)>/i.exec(page);
+    const put = (p, h, ref) => {
+      const f = parseHTML(h);
+      for (const e of all(f, (e) => e[K].tag === "script")) e[K].started = true;
+      insert(p, f, ref);
+    };
+    inert = true;
+    try {
+      if (body) {
+        put(doc.head, page.slice(0, body.index), null);
+        put(doc.body, page.slice(body.index + body[0].length), card);
+        const ar = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/g;
+        for (let a; (a = ar.exec(body[1])); ) {
+          const n = low(a[1]), v = unent(a[2] ?? a[3] ?? a[4] ?? "");
+          if (WIN_ON.test(n)) G[n] = v;
+          else setA(doc.body, n, v);
+        }
+      } else put(doc.body, page, card);
+    } finally {
+      inert = false;
+    }
+    for (const e of all(doc, (e) => /^i?frame$/.test(e[K].tag))) hiddenFrame(e);
+    for (const e of all(doc, (e) => e[K].a.id !== undefined)) {
+      const id = e[K].a.id;
+      if (/^[A-Za-z_$][\w$]*$/.test(id) && !(id in G)) G[id] = e;
+    }
+  });
 
   // ---- network -----------------------------------------------------------------------------
   function bytesOf(x) {
