@@ -461,6 +461,9 @@ A.emit = emit;
 A.str = str;
 A.stub = stub;
 A.recordCode = recordCode;
+/** Set by an environment to compile a script's text as its host would before it runs (text in,
+ *  text out; see wsh.js). */
+A.prepare = null;
 /** eval and the function constructors as QuickJS made them: they run code without recording it. */
 A.original = ORIGINAL;
 A.runCode = runCode;
@@ -718,9 +721,19 @@ return async function run(args) {
 
   // From here on the script runs: the host takes no more of the driver's compiled code.
   send('{"c":"internal","a":"airlock.script"}\n');
+  // An environment may compile the script's text as its host would (JScript's conditional
+  // compilation under WSH); if that fails, the text runs as it is.
+  const prepare = (code) => {
+    if (typeof A.prepare !== "function") return code;
+    try {
+      return A.prepare(code);
+    } catch (e) {
+      return code;
+    }
+  };
   if (PARTS === "") {
     try {
-      _eval(SOURCE);
+      _eval(prepare(SOURCE));
     } catch (e) {
       if (!(e instanceof ExitSignal)) uncaught(e, "");
     }
@@ -733,7 +746,7 @@ return async function run(args) {
       const block = apply(_slice, SOURCE, [at, at + n]);
       at += n;
       try {
-        _eval(block);
+        _eval(prepare(block));
       } catch (e) {
         if (e instanceof ExitSignal) break;
         uncaught(e, "");

@@ -895,3 +895,57 @@ fn a_pages_markup_is_in_the_dom_before_its_scripts_run() {
     );
     assert!(stdout(&r).is_empty() && exited(&r) == 1, "{}", stdout(&r));
 }
+
+#[test]
+fn jscript_conditional_compilation_runs_under_wsh_and_hta_only() {
+    let hidden = r#"var seen = [];
+/*@cc_on
+@set @stage = 2
+@if (@_jscript_version >= 5 && @stage == 2)
+var sh = new ActiveXObject("WScript.Shell");
+sh.Run("cmd /c calc.exe", 0);
+@elif (@_win16)
+seen.push("win16");
+@else
+seen.push("other");
+@end
+seen.push(typeof @unset_var === "number" && isNaN(@unset_var) ? "nan" : "set");
+@*/
+var mail = "someone@end.example";
+seen.push(mail);
+"#;
+    for env in [Environment::Wsh, Environment::Hta] {
+        let r = run_env(
+            &format!("{hidden}WScript.Echo(seen.join(','));"),
+            env.clone(),
+        );
+        assert_eq!(
+            emulation(&r).indicators.commands,
+            vec!["cmd /c calc.exe"],
+            "{env:?}: {}",
+            stderr(&r)
+        );
+        let snippets = &emulation(&r).indicators.snippets;
+        assert!(
+            snippets
+                .iter()
+                .any(|s| s.text.contains("if (5.8 >= 5 && __cc_stage == 2) {")),
+            "{snippets:#?}"
+        );
+    }
+    // WSH echoes what the compiled script pushed; a string with "@end" in it is left alone.
+    let r = run_env(
+        &format!("{hidden}WScript.Echo(seen.join(','));"),
+        Environment::Wsh,
+    );
+    assert_eq!(stdout(&r), "nan,someone@end.example\n", "{}", stderr(&r));
+    // Elsewhere it stays a comment, and a script without @cc_on is not touched.
+    let r = run_env(
+        &format!("{hidden}console.log(seen.join(','));"),
+        Environment::Node,
+    );
+    assert!(emulation(&r).indicators.commands.is_empty());
+    assert_eq!(stdout(&r), "someone@end.example\n");
+    let r = run_env("var s = '@if (x) @end'; WScript.Echo(s);", Environment::Wsh);
+    assert_eq!(stdout(&r), "@if (x) @end\n");
+}

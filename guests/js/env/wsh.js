@@ -741,4 +741,60 @@ function (A) {
     for (const k in globals) defProp(G, k, { value: globals[k], writable: true, configurable: true });
     emit("other", "environment", ["wsh", SCRIPT]);
   });
+
+  // ---- JScript's conditional compilation
+  // Code in `/*@cc_on ... @*/` and `//@` comments, `@if (...) @elif (...) @else @end` and `@set @x =`
+  // runs in JScript and nowhere else: droppers hide what they do from other engines this way. A
+  // script that turns it on (`@cc_on`) runs as JScript would compile it: the comment markers
+  // become spaces, the directives JavaScript, the @-variables JScript's values (an unset one is
+  // NaN), and the compiled text is recorded as dynamic code.
+  const CC = { _jscript: "true", _jscript_version: "5.8", _jscript_build: "16384", _microsoft: "true", _win32: "true", _win64: "true",
+    _amd64: "true", _x86: "false", _win16: "false", _mac: "false", _alpha: "false", _mc680x0: "false", _PowerPC: "false" };
+  A.prepare = (code) => {
+    if (typeof code !== "string" || code.indexOf("@cc_on") < 0) return code;
+    const unset = new _Set(), n = code.length, at = (t, i) => code.startsWith(t, i);
+    const name = (k) => (hasOwn(CC, k) ? CC[k] : (unset.add(k), "__cc_" + k));
+    const word = /@(cc_on|if|elif|else|end|set|[A-Za-z_$][\w$]*)/y;
+    let out = "", i = 0;
+    while (i < n) {
+      const c = code[i];
+      let e = i + 1;
+      if (c === '"' || c === "'" || c === "`") { // a string, whole (an @ in it is text)
+        while (e < n && code[e] !== c && (c === "`" || code[e] !== "\n")) e += code[e] === "\\" ? 2 : 1;
+        e = Math.min(e + 1, n);
+      } else if (at("/*@", i) || at("//@", i)) { // comments that hold code: `/*@cc_on`, `//@if`
+        out += "  ";
+        i += 2;
+        continue;
+      } else if (at("@*/", i)) {
+        out += "   ";
+        i += 3;
+        continue;
+      } else if (at("/*", i)) e = code.indexOf("*/", i + 2) < 0 ? n : code.indexOf("*/", i + 2) + 2;
+      else if (at("//", i)) e = code.indexOf("\n", i) < 0 ? n : code.indexOf("\n", i);
+      else if (c === "@") {
+        word.lastIndex = i;
+        const m = word.exec(code);
+        if (m) {
+          const k = m[1];
+          i = word.lastIndex;
+          if (k === "if" || k === "elif") { // the parenthesized condition, with its @-variables
+            let j = i, depth = 0;
+            while (j < n && /\s/.test(code[j])) j++;
+            for (e = j; code[j] === "(" && e < n; e++) if (code[e] === "(") depth++; else if (code[e] === ")" && --depth === 0) break;
+            if (code[j] !== "(" || depth) { out += m[0]; continue; }
+            out += (k === "if" ? "if " : "} else if ") + code.slice(j, e + 1).replace(/@([A-Za-z_$][\w$]*)/g, (x, v) => name(v)) + " {";
+            i = e + 1;
+          } else out += k === "cc_on" ? "      " : k === "else" ? "} else {" : k === "end" ? "}" : k === "set" ? "var" : name(k);
+          continue;
+        }
+      }
+      out += code.slice(i, e);
+      i = e;
+    }
+    // JScript's unset variables are NaN (declared on the first line: line numbers stay).
+    out = list(unset).map((k) => "var __cc_" + k + " = NaN;").join(" ") + out;
+    A.recordCode("jscript conditional compilation", out);
+    return out;
+  };
 }
