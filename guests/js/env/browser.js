@@ -186,9 +186,9 @@ function (A) {
     if (typeof h !== "function" && typeof h !== "string") return n;
     if (env) { const d = DONE.get(t) || new Set(); if (d.has(type)) return n; DONE.set(t, d.add(type)); }
     // A handler given as text (an `onclick="..."` attribute) is the body of a function of
-    // `event` called on its element, as a browser compiles it; its text is dynamic code.
-    const fn = typeof h !== "string" ? h
-      : () => (A.recordCode("on" + type + " attribute", h), call(A.original.Function("event", h), t, [ev], "on" + type));
+    // `event` called on its element, as a browser compiles it (the page's own code, not code
+    // made at run time).
+    const fn = typeof h !== "string" ? h : () => call(A.original.Function("event", h), t, [ev], "on" + type);
     if (call(fn, t, [ev], "on" + type) === false && ev.cancelable) ev.defaultPrevented = true;
     return n + 1;
   }
@@ -446,7 +446,7 @@ function (A) {
     if (n === "style") el.style.cssText = v;
     if (NOW.test(s.tag) || conn(el)) urls(el, n);
     if (/^(style|width|height|hidden)$/.test(n) && conn(el)) hiddenFrame(el);
-    if (s.tag === "img" && n === "src") later(() => dispatch(el, mkEv("load")));
+    if (s.tag === "img" && n === "src" && !inert) later(() => dispatch(el, mkEv("load")));
     if (s.tag === "script" && n === "src") runScript(el);
   }
   /** Records the URLs in attribute n of el (in all of them without n). */
@@ -555,6 +555,11 @@ function (A) {
   /** What a browser does after an event nobody cancelled: follow links, submit forms, tick boxes. */
   function defaultAction(el, type) {
     const s = el[K], a = type === "click" && el.closest("a[href],area[href]");
+    // The page's own links and forms going where its markup says are the browser's doing, not
+    // the page's scripts': only one a script has pointed elsewhere is followed.
+    const own = (e, k) => e[K].orig && e[K].a[k] === e[K].orig[k];
+    if (a && own(a, "href")) return;
+    if (type === "submit" && own(el, "action")) return;
     if (a && a[K].a.href.trim()[0] !== "#") nav(a[K].a.href, "a.click");
     else if (type === "click" && /^(input|button)$/.test(s.tag) && /^(submit|image)$/.test(el.type) && el.form) el.form.requestSubmit(el);
     else if (type === "click" && /^(checkbox|radio)$/i.test(s.a.type || "")) s.chk = !el.checked;
@@ -576,10 +581,12 @@ function (A) {
     try { return e[0] !== "#" ? ENT[e.toLowerCase()] ?? m : String.fromCodePoint(/x/i.test(e[1]) ? parseInt(e.slice(2), 16) : +e.slice(1)); } catch (x) { return "\ufffd"; }
   });
   /** Parses HTML into a detached DocumentFragment (html, head and body tags are dropped). */
-  function parseHTML(html) {
+  /** Parses markup into a fragment; elements nest at most `cap` deep (deeper ones are their
+   *  ancestor's siblings), and a <p>, <li> and the like ends an open one of its kind. */
+  function parseHTML(html, cap = Infinity) {
     html = S(html);
     const f = new DocumentFragment(), stack = [f], add = (n, p = stack.at(-1)) => { n[K].par = p; kids(p).push(n); };
-    const re = /<!--[\s\S]*?(?:-->|$)|<![^>]*>?|<\?[^>]*>?|<\/([a-zA-Z][^\s/>]*)[^>]*>|<([a-zA-Z][^\s/>]*)((?:[^>"']|"[^"]*"|'[^']*')*)>/g;
+    const re = /<!--[\s\S]*?(?:-->|$)|<![^>]*>?|<\?[^>]*>?|<\/([a-zA-Z][^\s/<>]*)[^<>]*>|<([a-zA-Z][^\s/<>]*)((?:[^<>"']|"[^"]*"|'[^']*')*)>/g;
     for (let last = 0, m; ; ) {
       m = re.exec(html);
       if ((m ? m.index : html.length) > last) add(new Text(unent(html.slice(last, m ? m.index : html.length))));
@@ -588,6 +595,7 @@ function (A) {
       const t = (m[1] || m[2] || "").toLowerCase();
       if (!t || /^(html|head|body)$/.test(t)) continue;
       if (m[1]) { const i = stack.findLastIndex((e, i) => i && e[K].tag === t); if (i > 0) stack.length = i; continue; }
+      if (/^(p|li|dt|dd|option|tr|td|th)$/.test(t) && stack.length > 1 && stack.at(-1)[K].tag === t) stack.pop();
       const el = mk(t), ar = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/g;
       for (let a; (a = ar.exec(m[3])); ) if (!(low(a[1]) in el[K].a)) setA(el, low(a[1]), unent(a[2] ?? a[3] ?? a[4] ?? ""));
       add(el);
@@ -597,7 +605,7 @@ function (A) {
         const e = er.exec(html), j = e ? e.index : html.length;
         if (j > last) add(new Text(/^(textarea|title)$/.test(t) ? unent(html.slice(last, j)) : html.slice(last, j)), el);
         last = re.lastIndex = e ? html.indexOf(">", j) + 1 || html.length : html.length;
-      } else if (!VOID.test(t)) stack.push(el);
+      } else if (!VOID.test(t) && stack.length <= cap) stack.push(el);
     }
   }
   /** innerHTML & co.: URLs are recorded; scripts are recorded but, as in browsers, not run. */
@@ -779,11 +787,22 @@ function (A) {
   A.atStart(() => {
     const page = S(A.page || "");
     if (!page) return;
-    const body = /<body\b((?:[^>"']|"[^"]*"|'[^']*')*)>/i.exec(page);
+    const body = /<body\b((?:[^<>"']|"[^"]*"|'[^']*')*)>/i.exec(page);
+    // Straight into the parent (inert: nothing to do as each element connects), nested at most
+    // 48 deep; each element remembers where its markup pointed.
     const put = (p, h, ref) => {
-      const f = parseHTML(h);
-      for (const e of all(f, (e) => e[K].tag === "script")) e[K].started = true;
-      insert(p, f, ref);
+      const f = parseHTML(h, 48), ks = kids(f), pk = kids(p), at = ref ? pk.indexOf(ref) : -1;
+      for (const e of all(f, () => true)) {
+        const s = e[K];
+        s.page = true;
+        s.orig = { href: s.a.href, action: s.a.action };
+        if (s.tag === "script") s.started = true;
+      }
+      for (const c of ks) c[K].par = p;
+      const merged = at < 0 ? pk.concat(ks) : pk.slice(0, at).concat(ks, pk.slice(at));
+      pk.length = 0;
+      for (const c of merged) pk.push(c);
+      ks.length = 0;
     };
     inert = true;
     try {
@@ -801,6 +820,10 @@ function (A) {
       inert = false;
     }
     for (const e of all(doc, (e) => /^i?frame$/.test(e[K].tag))) hiddenFrame(e);
+    // What a browser's loading does to the page's elements with load and error handlers
+    // (`<img src=x onerror="...">`, `<svg onload="...">`): the first hundred of them.
+    all(doc, (e) => e[K].page && ("onerror" in e[K].a || "onload" in e[K].a)).slice(0, 100)
+      .forEach((e) => later(() => dispatch(e, mkEv("onerror" in e[K].a ? "error" : "load"))));
     for (const e of all(doc, (e) => e[K].a.id !== undefined)) {
       const id = e[K].a.id;
       if (/^[A-Za-z_$][\w$]*$/.test(id) && !(id in G)) G[id] = e;

@@ -752,22 +752,29 @@ function (A) {
     _amd64: "true", _x86: "false", _win16: "false", _mac: "false", _alpha: "false", _mc680x0: "false", _PowerPC: "false" };
   A.prepare = (code) => {
     if (typeof code !== "string" || code.indexOf("@cc_on") < 0) return code;
-    const unset = new _Set(), n = code.length, at = (t, i) => code.startsWith(t, i);
+    const unset = new _Set(), n = code.length, at = (t, i) => code.startsWith(t, i), out = [];
     const name = (k) => (hasOwn(CC, k) ? CC[k] : (unset.add(k), "__cc_" + k));
-    const word = /@(cc_on|if|elif|else|end|set|[A-Za-z_$][\w$]*)/y;
-    let out = "", i = 0;
+    const word = /@(cc_on|if|elif|else|end|set|[A-Za-z_$][\w$]*)/y, plain = /[^"'`\/@]+/y, ident = /[A-Za-z_$]/;
+    let i = 0;
     while (i < n) {
+      plain.lastIndex = i;
+      if (plain.test(code)) { // nothing to look at up to the next quote, slash or @
+        out.push(code.slice(i, plain.lastIndex));
+        i = plain.lastIndex;
+        continue;
+      }
       const c = code[i];
       let e = i + 1;
       if (c === '"' || c === "'" || c === "`") { // a string, whole (an @ in it is text)
         while (e < n && code[e] !== c && (c === "`" || code[e] !== "\n")) e += code[e] === "\\" ? 2 : 1;
         e = Math.min(e + 1, n);
-      } else if (at("/*@", i) || at("//@", i)) { // comments that hold code: `/*@cc_on`, `//@if`
-        out += "  ";
-        i += 2;
+      } else if (at("/*@", i) || at("//@", i)) { // comments that hold code: `/*@cc_on`, `//@if`, `/*@ x @*/`
+        const keep = ident.test(code[i + 3] || "") ? 2 : 3; // the @ of a directive stays
+        out.push(" ".repeat(keep));
+        i += keep;
         continue;
       } else if (at("@*/", i)) {
-        out += "   ";
+        out.push("   ");
         i += 3;
         continue;
       } else if (at("/*", i)) e = code.indexOf("*/", i + 2) < 0 ? n : code.indexOf("*/", i + 2) + 2;
@@ -778,23 +785,32 @@ function (A) {
         if (m) {
           const k = m[1];
           i = word.lastIndex;
-          if (k === "if" || k === "elif") { // the parenthesized condition, with its @-variables
+          if (k === "if" || k === "elif") { // the parenthesized condition (on its line), with its @-variables
+            const nl = code.indexOf("\n", i), eol = Math.min(nl < 0 ? n : nl, i + 512);
             let j = i, depth = 0;
-            while (j < n && /\s/.test(code[j])) j++;
-            for (e = j; code[j] === "(" && e < n; e++) if (code[e] === "(") depth++; else if (code[e] === ")" && --depth === 0) break;
-            if (code[j] !== "(" || depth) { out += m[0]; continue; }
-            out += (k === "if" ? "if " : "} else if ") + code.slice(j, e + 1).replace(/@([A-Za-z_$][\w$]*)/g, (x, v) => name(v)) + " {";
+            while (j < eol && /\s/.test(code[j])) j++;
+            for (e = j; code[j] === "(" && e < eol; e++) if (code[e] === "(") depth++; else if (code[e] === ")" && --depth === 0) break;
+            // JScript needs the condition: without one the text is not JScript either.
+            if (code[j] !== "(" || depth) return code;
+            out.push((k === "if" ? "if " : "} else if ") + code.slice(j, e + 1).replace(/@([A-Za-z_$][\w$]*)/g, (x, v) => name(v)) + " {");
             i = e + 1;
-          } else out += k === "cc_on" ? "      " : k === "else" ? "} else {" : k === "end" ? "}" : k === "set" ? "var" : name(k);
+          } else out.push(k === "cc_on" ? "      " : k === "else" ? "} else {" : k === "end" ? "}" : k === "set" ? "var" : name(k));
           continue;
         }
       }
-      out += code.slice(i, e);
+      out.push(code.slice(i, e));
       i = e;
     }
     // JScript's unset variables are NaN (declared on the first line: line numbers stay).
-    out = list(unset).map((k) => "var __cc_" + k + " = NaN;").join(" ") + out;
-    A.recordCode("jscript conditional compilation", out);
-    return out;
+    const compiled = list(unset).map((k) => "var __cc_" + k + " = NaN;").join(" ") + out.join("");
+    // What this cannot compile as JScript would (a directive inside an expression, a branch
+    // that opens a block another closes) runs as it is, as before.
+    try {
+      A.original.Function(compiled);
+    } catch (e) {
+      return code;
+    }
+    return compiled;
   };
+
 }
