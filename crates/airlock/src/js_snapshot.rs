@@ -17,11 +17,9 @@ use wasmtime_wizer::Wizer;
 
 use crate::error::{Error, Result};
 use crate::js::GuestHeap;
-use crate::limiter::Limiter;
 use crate::limits::Limits;
 use crate::sandbox::{ModuleState, Sandbox, block_on};
 use crate::trace::Recorder;
-use crate::trace_p1::TracedP1;
 use crate::wasm_binary::{leb128, rewrite_sections};
 
 /// The QuickJS functions a snapshot's run calls, exported as `airlock_<name>`.
@@ -126,15 +124,12 @@ async fn snapshot(
     let limits = Limits::default();
     let deadline = std::time::Instant::now() + limits.timeout;
     let _ticking = sandbox.ticking(deadline);
-    let state = ModuleState {
-        wasi: TracedP1 {
-            ctx: wasmtime_wasi::WasiCtxBuilder::new().build_p1(),
-            recorder: Recorder::disabled(),
-            channel: None,
-        },
-        limiter: Limiter::new(&limits),
+    let state = ModuleState::new(
+        wasmtime_wasi::WasiCtxBuilder::new().build_p1(),
+        Recorder::disabled(),
+        &limits,
         deadline,
-    };
+    );
     let mut store = sandbox.new_store(state, &limits)?;
     let instance = pre.instantiate_async(&mut store).await.map_err(internal)?;
     instance

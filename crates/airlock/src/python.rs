@@ -35,13 +35,11 @@ use wasmtime::{Instance, InstancePre, Store};
 use crate::error::{Error, Result};
 use crate::guest::{Guest, GuestKind};
 use crate::js::GuestHeap;
-use crate::limiter::Limiter;
 use crate::limits::{Limits, Mount, Policy};
 use crate::outcome::{Outcome, Status};
 use crate::output::CapturePipe;
 use crate::sandbox::{ModuleState, RunRequest, Sandbox, block_on};
 use crate::trace::Recorder;
-use crate::trace_p1::TracedP1;
 
 /// airlock's guest module, run in the interpreter before the snapshot.
 pub(crate) const GUEST_MODULE: &str = include_str!("../../../guests/python/airlock_guest.py");
@@ -260,15 +258,12 @@ impl Python {
             },
         )?;
         let recorder = begun.recorder();
-        let state = ModuleState {
-            wasi: TracedP1 {
-                ctx: begun.wasi.build_p1(),
-                recorder: recorder.clone(),
-                channel: None,
-            },
-            limiter: Limiter::new(&begun.limits),
-            deadline: Instant::now(),
-        };
+        let state = ModuleState::new(
+            begun.wasi.build_p1(),
+            recorder.clone(),
+            &begun.limits,
+            Instant::now(),
+        );
         let store = sandbox.new_store(state, &begun.limits)?;
         Ok(PythonSession {
             python: self.clone(),
@@ -339,15 +334,12 @@ impl PythonSession {
         let sandbox = &self.python.shared.sandbox;
         let (mut wasi, _time) =
             sandbox.wasi_ctx(&self.policy, "python", &self.stdout, &self.stderr)?;
-        let state = ModuleState {
-            wasi: TracedP1 {
-                ctx: wasi.build_p1(),
-                recorder: self.recorder.clone(),
-                channel: None,
-            },
-            limiter: Limiter::new(&self.limits),
-            deadline: Instant::now(),
-        };
+        let state = ModuleState::new(
+            wasi.build_p1(),
+            self.recorder.clone(),
+            &self.limits,
+            Instant::now(),
+        );
         self.store = sandbox.new_store(state, &self.limits)?;
         self.instance = None;
         self.dead = None;
@@ -516,15 +508,7 @@ pub(crate) fn snapshot(
         .map_err(|e| Error::Config(format!("cannot mount {}: {e:#}", root.display())))?;
     let limits = Limits::default();
     let deadline = Instant::now() + limits.timeout;
-    let state = ModuleState {
-        wasi: TracedP1 {
-            ctx: wasi.build_p1(),
-            recorder: Recorder::disabled(),
-            channel: None,
-        },
-        limiter: Limiter::new(&limits),
-        deadline,
-    };
+    let state = ModuleState::new(wasi.build_p1(), Recorder::disabled(), &limits, deadline);
     let mut store = sandbox.new_store(state, &limits)?;
     let start = async {
         let _ticking = sandbox.ticking(deadline);

@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::guest::GuestKind;
+use crate::install::io_err;
 
 /// The CPython release built.
 pub(crate) const CPYTHON_VERSION: &str = "3.11.2";
@@ -161,18 +162,7 @@ pub(crate) fn recipe_sha256() -> String {
 }
 
 fn unavailable(reason: String, hint: &str) -> Error {
-    Error::GuestUnavailable {
-        guest: GuestKind::Python.as_str().into(),
-        reason,
-        hint: hint.into(),
-    }
-}
-
-fn io_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    }
+    crate::install::unavailable_guest(GuestKind::Python, reason, hint)
 }
 
 /// An error reading what the build made or fetched.
@@ -185,36 +175,16 @@ fn read_err(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     }
 }
 
-/// Runs a build step; on failure, an error with the end of its output (and where the whole
-/// output is, if it went to a log).
+/// Runs a build step (see [`run_tool`](crate::install::run_tool)).
 fn step(cmd: &mut Command, what: &str, log: Option<&Path>) -> Result<()> {
-    let out = cmd.output().map_err(|e| {
-        unavailable(
-            format!("cannot run {what} ({:?}): {e}", cmd.get_program()),
-            "see `airlock doctor` for what the Python guest's build needs",
-        )
-    })?;
-    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stderr));
-    if let Some(log) = log {
-        std::fs::write(log, &text).map_err(io_err(log))?;
-    }
-    if out.status.success() {
-        return Ok(());
-    }
-    let tail: Vec<&str> = text.lines().rev().take(15).collect();
-    let tail: Vec<&str> = tail.into_iter().rev().collect();
-    let whole = log
-        .map(|l| format!(" (the whole output is in {})", l.display()))
-        .unwrap_or_default();
-    Err(unavailable(
-        format!(
-            "{what} failed ({}){whole}:\n{}",
-            out.status,
-            tail.join("\n")
-        ),
-        "check the message above; then run `airlock install python` again",
-    ))
+    crate::install::run_tool(
+        GuestKind::Python,
+        cmd,
+        what,
+        "check the message above (`airlock doctor` says what the build needs); then run `airlock install python` again",
+        log,
+    )
+    .map(drop)
 }
 
 /// The toolchain's packages that are not installed.
@@ -687,12 +657,8 @@ fn config_guess(source: &Path) -> Result<String> {
 
 /// Creates a directory private to this user, or makes an existing one private.
 fn private_tree(dir: &Path) -> Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(io_err(dir))?;
+    use std::os::unix::fs::PermissionsExt;
+    crate::install::private_dir(dir)?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io_err(dir))
 }
 

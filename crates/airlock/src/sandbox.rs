@@ -144,6 +144,27 @@ pub(crate) struct ModuleState {
     pub(crate) deadline: Instant,
 }
 
+impl ModuleState {
+    /// The state of an instance with the WASI context `ctx` (its calls recorded by `recorder`,
+    /// no emulation channel), under `limits`, ending at `deadline`.
+    pub(crate) fn new(
+        ctx: wasmtime_wasi::p1::WasiP1Ctx,
+        recorder: Recorder,
+        limits: &Limits,
+        deadline: Instant,
+    ) -> ModuleState {
+        ModuleState {
+            wasi: TracedP1 {
+                ctx,
+                recorder,
+                channel: None,
+            },
+            limiter: Limiter::new(limits),
+            deadline,
+        }
+    }
+}
+
 /// The store data of a component instance.
 pub(crate) struct ComponentState {
     ctx: WasiCtx,
@@ -265,15 +286,12 @@ impl ModuleLinker {
             .map_err(|e| Error::internal("linker", e))?;
         let mut store = Store::new(
             engine,
-            ModuleState {
-                wasi: TracedP1 {
-                    ctx: WasiCtxBuilder::new().build_p1(),
-                    recorder: Recorder::disabled(),
-                    channel: None,
-                },
-                limiter: Limiter::new(&Limits::default()),
-                deadline: Instant::now(),
-            },
+            ModuleState::new(
+                WasiCtxBuilder::new().build_p1(),
+                Recorder::disabled(),
+                &Limits::default(),
+                Instant::now(),
+            ),
         );
         let provided = linker
             .iter(&mut store)
